@@ -108,3 +108,6 @@ wait_for() {
   done
   die "$desc did not become ready in ${secs}s"
 }
+
+# port_listening PORT: true when something listens on 127.0.0.1:PORT.
+port_listening() { ! port_free "$1"; }

@@ -1,0 +1,140 @@
+package store
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Layout owns every object key of the backup store; no other code builds keys.
+//
+//	<prefix>/<cluster>/latest.json                          Latest
+//	<prefix>/<cluster>/<id>/                                Backup
+//	<prefix>/<cluster>/<id>/lock.json                       Lock (run lock / attempt marker)
+//	<prefix>/<cluster>/<id>/manifest.json                   Manifest (written last)
+//	<prefix>/<cluster>/<id>/config/atlas-conf.tar.gz        ConfigArchive
+//	<prefix>/<cluster>/<id>/hbase/<table>/<rel>             HBase
+//	<prefix>/<cluster>/<id>/solr/<collection>/<rel>         Solr
+//
+// With an empty Prefix keys start at <cluster>/ (no leading '/'). Prefix is the
+// one Open returns (no leading or trailing '/').
+//
+// HBase table names may carry a namespace ("ns:table"). ':' is replaced by '=' in
+// the key segment ("ns=table"): '=' is not allowed in HBase namespace or table
+// names, so the mapping is reversible (TableFromSegment), and unlike ':' it needs
+// no escaping in S3 tools, URLs or on any file system. A name without a namespace
+// is used as given ("atlas_janus"), so "default:t" and "t" name different keys:
+// callers pass table names exactly as Atlas is configured.
+//
+// Layout does not validate: check cluster and backup ids with ValidateComponent,
+// table names with ValidateTable and collection names with ValidateCollection
+// before building keys (Validate checks the Layout itself).
+type Layout struct {
+	Prefix  string
+	Cluster string
+}
+
+// Validate checks the Layout's own fields.
+func (l Layout) Validate() error {
+	if l.Prefix != "" {
+		if err := ValidateKey(l.Prefix); err != nil {
+			return fmt.Errorf("layout prefix: %w", err)
+		}
+	}
+	if err := ValidateComponent(l.Cluster); err != nil {
+		return fmt.Errorf("layout cluster: %w", err)
+	}
+	return nil
+}
+
+// Backups is the folder holding every backup of the cluster (for List).
+func (l Layout) Backups() string {
+	if l.Prefix == "" {
+		return l.Cluster + "/"
+	}
+	return l.Prefix + "/" + l.Cluster + "/"
+}
+
+// Latest points at the newest successful backup of the cluster.
+func (l Layout) Latest() string { return l.Backups() + "latest.json" }
+
+// Backup is the folder of one backup.
+func (l Layout) Backup(id string) string { return l.Backups() + id + "/" }
+
+// Manifest is the backup's manifest; a backup without one does not exist.
+func (l Layout) Manifest(id string) string { return l.Backup(id) + "manifest.json" }
+
+// Lock is the backup's run lock / attempt marker (written with PutIfAbsent).
+func (l Layout) Lock(id string) string { return l.Backup(id) + "lock.json" }
+
+// ConfigArchive is the tar.gz of the Atlas config folder.
+func (l Layout) ConfigArchive(id string) string {
+	return l.Backup(id) + "config/atlas-conf.tar.gz"
+}
+
+// HBase is the key of file rel ('/'-separated, relative) of the export of table.
+// An empty rel gives the table's folder, ending in '/'.
+func (l Layout) HBase(id, table, rel string) string {
+	return l.Backup(id) + "hbase/" + TableSegment(table) + "/" + rel
+}
+
+// Solr is the key of file rel ('/'-separated, relative) of the backup of
+// collection. An empty rel gives the collection's folder, ending in '/'.
+func (l Layout) Solr(id, collection, rel string) string {
+	return l.Backup(id) + "solr/" + collection + "/" + rel
+}
+
+// BackupIDFromKey returns the backup id of a key under Backups() ("" and false
+// for keys outside it and for cluster-level keys such as Latest).
+func (l Layout) BackupIDFromKey(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, l.Backups())
+	if !ok {
+		return "", false
+	}
+	id, _, ok := strings.Cut(rest, "/")
+	if !ok || id == "" {
+		return "", false
+	}
+	return id, true
+}
+
+// TableSegment is the key segment of an HBase table name: "ns:table" becomes
+// "ns=table"; names without a namespace are unchanged.
+func TableSegment(table string) string { return strings.Replace(table, ":", "=", 1) }
+
+// TableFromSegment reverses TableSegment.
+func TableFromSegment(seg string) string { return strings.Replace(seg, "=", ":", 1) }
+
+var (
+	componentRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	tableRE      = regexp.MustCompile(`^(?:[A-Za-z0-9_]+:)?[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+	collectionRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+)
+
+// ValidateComponent checks a cluster name or backup id:
+// [A-Za-z0-9][A-Za-z0-9._-]{0,127} and no "..".
+func ValidateComponent(s string) error {
+	if !componentRE.MatchString(s) || strings.Contains(s, "..") {
+		return fmt.Errorf("%q: must match [A-Za-z0-9][A-Za-z0-9._-]{0,127} and not contain \"..\"", s)
+	}
+	return nil
+}
+
+// ValidateTable checks an HBase table name as HBase defines it: an optional
+// namespace of [A-Za-z0-9_] followed by ':', then a qualifier of [A-Za-z0-9_.-]
+// not starting with '.' or '-', at most 255 characters, no "..".
+func ValidateTable(s string) error {
+	if len(s) > 255 || !tableRE.MatchString(s) || strings.Contains(s, "..") {
+		return fmt.Errorf("hbase table %q: must be [namespace:]qualifier, namespace [A-Za-z0-9_]+, qualifier [A-Za-z0-9_][A-Za-z0-9_.-]*, at most 255 characters, no \"..\"", s)
+	}
+	return nil
+}
+
+// ValidateCollection checks a Solr collection name: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
+// (Solr's rule: letters, digits, '.', '_', '-', not starting with '-'), no "..".
+func ValidateCollection(s string) error {
+	if !collectionRE.MatchString(s) || strings.Contains(s, "..") {
+		return fmt.Errorf("solr collection %q: must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} and not contain \"..\"", s)
+	}
+	return nil
+}
