@@ -1,0 +1,173 @@
+package backup
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/atlas-backup/atlas-backup/shared/manifest"
+	"github.com/atlas-backup/atlas-backup/shared/store"
+)
+
+// Results are what the parts produced; Failures say what did not work, one line each.
+type Results struct {
+	Tables      []manifest.Table      `json:"tables"`
+	Collections []manifest.Collection `json:"collections"`
+	Config      *manifest.Config      `json:"config"`
+	Failures    []string              `json:"failures"`
+}
+
+// Finalize decides the status, writes the manifest last, and moves `latest` only when
+// the backup SUCCEEDED. A backup is SUCCEEDED only when every planned table, collection
+// and the config archive are present, nothing failed, and every listed object is in the
+// store with its recorded size. It returns the manifest even when writing it failed (the
+// error says so), so the caller can still show or keep it.
+func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Manifest, error) {
+	m := &manifest.Manifest{
+		FormatVersion: manifest.Version,
+		BackupID:      p.BackupID,
+		Cluster:       p.Cluster,
+		StartedAt:     p.StartedAt,
+		FinishedAt:    e.now(),
+		AtlasVersion:  p.AtlasVersion,
+		TablesSource:  p.TablesSource,
+		Trigger:       p.Trigger,
+		HBase:         r.Tables,
+		Solr:          r.Collections,
+		Config:        r.Config,
+		Reasons:       append([]string(nil), r.Failures...),
+		Window:        manifest.Window{HBaseStartMs: p.HBaseStartMs, HBaseEndMs: p.HBaseEndMs},
+		Tool:          manifest.Tool{Name: "atlas-backup", Version: e.ToolVersion},
+	}
+	if m.HBase == nil {
+		m.HBase = []manifest.Table{}
+	}
+	if m.Solr == nil {
+		m.Solr = []manifest.Collection{}
+	}
+	if len(p.Collections) > 0 {
+		m.Window.SolrStart = p.StartedAt
+		m.Window.SolrEnd = m.FinishedAt
+	}
+	m.Reasons = append(m.Reasons, e.missingParts(p, r)...)
+	if len(m.Reasons) == 0 {
+		m.Reasons = append(m.Reasons, e.checkObjects(ctx, m)...)
+	}
+	taken := len(r.Tables) + len(r.Collections)
+	if r.Config != nil {
+		taken++
+	}
+	switch {
+	case len(m.Reasons) == 0:
+		m.Status = manifest.Succeeded
+	case taken > 0:
+		m.Status = manifest.Partial
+	default:
+		m.Status = manifest.Failed
+	}
+	b, err := m.Marshal()
+	if err != nil {
+		return m, err
+	}
+	if _, err := e.Store.Put(ctx, e.Layout.Manifest(p.BackupID), bytes.NewReader(b)); err != nil {
+		return m, &StoreFailed{Err: fmt.Errorf("write manifest %s: %w", e.Store.URL(e.Layout.Manifest(p.BackupID)), err)}
+	}
+	ev := Event{BackupID: p.BackupID, Part: "finalize", Phase: "done", Message: fmt.Sprintf("%s: manifest %s", m.Status, e.Store.URL(e.Layout.Manifest(p.BackupID)))}
+	if m.Status != manifest.Succeeded {
+		ev.Phase = "failed"
+		e.emit(ev)
+		return m, nil
+	}
+	e.emit(ev)
+	if err := e.moveLatest(ctx, m); err != nil {
+		return m, &StoreFailed{Err: err}
+	}
+	return m, nil
+}
+
+// missingParts names every planned part that produced no result and no failure line.
+func (e *Engine) missingParts(p *Plan, r Results) []string {
+	if len(r.Failures) > 0 {
+		return nil // the failures already explain the gap
+	}
+	var out []string
+	have := map[string]bool{}
+	for _, t := range r.Tables {
+		have["t:"+t.Table] = true
+	}
+	for _, c := range r.Collections {
+		have["c:"+c.Collection] = true
+	}
+	for _, t := range p.Tables {
+		if !have["t:"+t.Table] {
+			out = append(out, fmt.Sprintf("hbase table %s: no export recorded", t.Table))
+		}
+	}
+	for _, c := range p.Collections {
+		if !have["c:"+c.Collection] {
+			out = append(out, fmt.Sprintf("solr collection %s: no backup recorded", c.Collection))
+		}
+	}
+	if r.Config == nil {
+		out = append(out, "config: no archive recorded")
+	}
+	if len(p.Tables) == 0 {
+		out = append(out, "hbase: no tables planned")
+	}
+	return out
+}
+
+// checkObjects stats every listed object: present with the recorded size.
+func (e *Engine) checkObjects(ctx context.Context, m *manifest.Manifest) []string {
+	var out []string
+	for _, o := range m.Objects() {
+		got, err := e.Store.Stat(ctx, o.Key)
+		switch {
+		case err != nil:
+			out = append(out, fmt.Sprintf("object %s: %v", e.Store.URL(o.Key), err))
+		case got.Size != o.Size:
+			out = append(out, fmt.Sprintf("object %s: stored %d bytes, recorded %d", e.Store.URL(o.Key), got.Size, o.Size))
+		}
+	}
+	return out
+}
+
+func (e *Engine) moveLatest(ctx context.Context, m *manifest.Manifest) error {
+	key := e.Layout.Latest()
+	if cur, err := ReadLatest(ctx, e.Store, e.Layout); err == nil && cur.FinishedAt.After(m.FinishedAt) {
+		return nil // a newer backup already holds the pointer
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("read latest: %w", err)
+	}
+	b, err := json.MarshalIndent(manifest.Latest{BackupID: m.BackupID, Manifest: e.Layout.Manifest(m.BackupID), FinishedAt: m.FinishedAt}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("latest: %w", err)
+	}
+	if _, err := e.Store.Put(ctx, key, bytes.NewReader(append(b, '\n'))); err != nil {
+		return fmt.Errorf("write latest: %w", err)
+	}
+	return nil
+}
+
+// ReadLatest reads the `latest` pointer.
+func ReadLatest(ctx context.Context, st store.Store, l store.Layout) (*manifest.Latest, error) {
+	rc, err := st.Get(ctx, l.Latest())
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var lt manifest.Latest
+	if err := json.NewDecoder(io.LimitReader(rc, 1<<20)).Decode(&lt); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", st.URL(l.Latest()), err)
+	}
+	return &lt, nil
+}
+
+// ReadManifest reads one backup's manifest.
+func ReadManifest(ctx context.Context, st store.Store, l store.Layout, id string) (*manifest.Manifest, error) {
+	e := &Engine{Store: st, Layout: l}
+	return e.readManifest(ctx, id)
+}

@@ -1,0 +1,369 @@
+package backup
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/atlas-backup/atlas-backup/shared/atlas"
+	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/manifest"
+	"github.com/atlas-backup/atlas-backup/shared/runner"
+	"github.com/atlas-backup/atlas-backup/shared/solr"
+	"github.com/atlas-backup/atlas-backup/shared/store"
+)
+
+// PlanInput starts a backup.
+type PlanInput struct {
+	// BackupID: empty → a new id. An id whose plan exists in the store is resumed.
+	BackupID string           `json:"backupId,omitempty"`
+	Trigger  manifest.Trigger `json:"trigger"`
+}
+
+// Plan is everything decided before work starts. It is stored at Layout.Lock(id) so a
+// second run of the same id (a retry, a killed CLI) resumes with the same async ids,
+// export folders and time window.
+type Plan struct {
+	BackupID     string           `json:"backupId"`
+	Cluster      string           `json:"cluster"`
+	StartedAt    time.Time        `json:"startedAt"`
+	AtlasVersion string           `json:"atlasVersion"`
+	TablesSource string           `json:"tablesSource"`
+	Trigger      manifest.Trigger `json:"trigger"`
+	HBaseStartMs int64            `json:"hbaseStartMs"`
+	HBaseEndMs   int64            `json:"hbaseEndMs"`
+	Tables       []TablePlan      `json:"tables"`
+	Collections  []CollectionPlan `json:"collections"`
+	Config       ConfigPlan       `json:"config"`
+	// Resumed is true when this run found the plan of an earlier run.
+	Resumed bool `json:"-"`
+}
+
+// TablePlan is one HBase table to export.
+type TablePlan struct {
+	Table     string       `json:"table"`
+	ExportDir string       `json:"exportDir"`
+	JobID     string       `json:"jobId"`
+	Schema    hbase.Schema `json:"schema"`
+}
+
+// CollectionPlan is one Solr collection to back up.
+type CollectionPlan struct {
+	Collection string           `json:"collection"`
+	BackupName string           `json:"backupName"`
+	AsyncID    string           `json:"asyncId"`
+	Location   string           `json:"location"`
+	Shards     []manifest.Shard `json:"shards"`
+	Docs       int64            `json:"docs"`
+	ConfigName string           `json:"configName,omitempty"`
+}
+
+// ConfigPlan is the config folder to archive.
+type ConfigPlan struct {
+	Dir string `json:"dir"`
+	Key string `json:"key"`
+}
+
+var (
+	triggerSources = map[string]bool{"cli": true, "schedule": true, "pre-upgrade": true, "on-demand": true}
+	detailRe       = regexp.MustCompile(`^[\x20-\x7E]{0,256}$`)
+)
+
+func validateInput(in PlanInput) error {
+	var errs []error
+	if in.BackupID != "" {
+		if err := store.ValidateComponent(in.BackupID); err != nil {
+			errs = append(errs, fmt.Errorf("backupId: %w", err))
+		}
+	}
+	if !triggerSources[in.Trigger.Source] {
+		errs = append(errs, fmt.Errorf("trigger.source: must be one of cli, schedule, pre-upgrade, on-demand, got %q", in.Trigger.Source))
+	}
+	if !detailRe.MatchString(in.Trigger.Detail) {
+		errs = append(errs, errors.New("trigger.detail: must be at most 256 printable ASCII characters on one line"))
+	}
+	return errors.Join(errs...)
+}
+
+// Plan validates the request, checks the store and every server the backup needs, and
+// records the plan. On a preflight failure it returns the plan so far (enough for
+// Finalize to write a FAILED manifest) and a *PreflightFailed error listing every
+// problem.
+func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
+	if err := validateInput(in); err != nil {
+		return nil, &BadInput{Err: err}
+	}
+	now := e.now()
+	id := in.BackupID
+	if id == "" {
+		id = NewBackupID(now)
+	}
+	p := &Plan{BackupID: id, Cluster: e.Cfg.Cluster, StartedAt: now, Trigger: in.Trigger, AtlasVersion: "unknown"}
+	e.emit(Event{BackupID: id, Part: "plan", Phase: "started", Message: "checking the store, HBase and Solr"})
+
+	if err := e.Store.Check(ctx); err != nil {
+		return p, &PreflightFailed{Err: fmt.Errorf("backup store %s: %w", e.Store.URL(e.Layout.Backups()), err)}
+	}
+	if prev, err := e.loadPlan(ctx, id); err == nil {
+		if m, err := e.readManifest(ctx, id); err == nil && m.Status == manifest.Succeeded {
+			return prev, &ErrAlreadySucceeded{BackupID: id}
+		}
+		prev.Resumed = true
+		e.emit(Event{BackupID: id, Part: "plan", Phase: "done", Message: "resuming the earlier run of this backup (same async ids and time window)"})
+		return prev, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return p, &PreflightFailed{Err: err}
+	}
+
+	var problems []error
+	tables, err := e.resolveTables(ctx, p)
+	if err != nil {
+		problems = append(problems, err)
+	}
+	p.HBaseStartMs = 0
+	p.HBaseEndMs = now.UnixMilli()
+	for _, t := range tables {
+		p.Tables = append(p.Tables, TablePlan{
+			Table:     t,
+			ExportDir: strings.TrimRight(e.Cfg.HBase.ExportDir, "/") + "/" + id + "/" + store.TableSegment(t),
+			JobID:     jobID(id, "export", t),
+		})
+	}
+	for _, c := range e.Cfg.Solr.Collections {
+		p.Collections = append(p.Collections, CollectionPlan{
+			Collection: c,
+			BackupName: backupName(id, c),
+			AsyncID:    solr.AsyncID(id, c),
+			Location:   e.Cfg.Solr.Location,
+		})
+	}
+	p.Config = ConfigPlan{Dir: e.Cfg.Atlas.ConfDir, Key: e.Layout.ConfigArchive(id)}
+
+	// Kerberos, then Solr: collections exist, every shard has an active leader, the
+	// location is accepted.
+	loginErr := error(nil)
+	if e.Login != nil {
+		loginErr = e.Login(ctx)
+	}
+	if loginErr != nil {
+		problems = append(problems, fmt.Errorf("kerberos login as %s: %w", e.Cfg.Kerberos.Principal, loginErr))
+	} else if err := e.Solr.Preflight(ctx, e.Cfg.Solr.Collections, e.Cfg.Solr.Location); err != nil {
+		problems = append(problems, fmt.Errorf("solr: %w", err))
+	} else if err := e.solrCounts(ctx, p); err != nil {
+		problems = append(problems, fmt.Errorf("solr: %w", err))
+	}
+	// HBase: every table exists; record its schema for restore.
+	for i := range p.Tables {
+		s, err := e.describe(ctx, id, p.Tables[i].Table)
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		p.Tables[i].Schema = s
+	}
+	if len(problems) > 0 {
+		err := &PreflightFailed{Err: errors.Join(problems...)}
+		e.emit(Event{BackupID: id, Part: "plan", Phase: "failed", Message: err.Error()})
+		return p, err
+	}
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return p, fmt.Errorf("plan: %w", err)
+	}
+	if _, err := e.Store.PutIfAbsent(ctx, e.Layout.Lock(id), bytes.NewReader(b)); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			// Another run of the same id planned first: follow its plan.
+			prev, lerr := e.loadPlan(ctx, id)
+			if lerr != nil {
+				return p, &StoreFailed{Err: lerr}
+			}
+			prev.Resumed = true
+			return prev, nil
+		}
+		return p, &StoreFailed{Err: fmt.Errorf("write plan: %w", err)}
+	}
+	e.emit(Event{BackupID: id, Part: "plan", Phase: "done", Message: fmt.Sprintf("%d tables (%s), %d collections, config %s",
+		len(p.Tables), p.TablesSource, len(p.Collections), p.Config.Dir)})
+	return p, nil
+}
+
+func (e *Engine) loadPlan(ctx context.Context, id string) (*Plan, error) {
+	rc, err := e.Store.Get(ctx, e.Layout.Lock(id))
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var p Plan
+	if err := json.NewDecoder(io.LimitReader(rc, 16<<20)).Decode(&p); err != nil {
+		return nil, fmt.Errorf("read plan of %s: %w", id, err)
+	}
+	if p.BackupID != id {
+		return nil, fmt.Errorf("plan at %s names backup %q", e.Layout.Lock(id), p.BackupID)
+	}
+	return &p, nil
+}
+
+func (e *Engine) readManifest(ctx context.Context, id string) (*manifest.Manifest, error) {
+	rc, err := e.Store.Get(ctx, e.Layout.Manifest(id))
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read manifest %s: %w", id, err)
+	}
+	return manifest.Unmarshal(b)
+}
+
+// resolveTables: atlas-application.properties, then the Atlas version, then config.
+func (e *Engine) resolveTables(ctx context.Context, p *Plan) ([]string, error) {
+	if e.Cfg.Atlas.Version != "" {
+		p.AtlasVersion = e.Cfg.Atlas.Version
+	}
+	if e.AtlasHTTP != nil && e.Cfg.Atlas.URL != "" {
+		vi, err := atlas.FetchVersion(ctx, e.AtlasHTTP, e.Cfg.Atlas.URL)
+		if err != nil {
+			e.Log.Warn().Err(err).Msg("atlas version not available; falling back")
+		} else {
+			p.AtlasVersion = vi.Version
+		}
+	}
+	var t atlas.Tables
+	fromProps, ok, err := atlas.TablesFromConfDir(e.Cfg.Atlas.ConfDir)
+	switch {
+	case err == nil && ok:
+		t = fromProps
+	case p.AtlasVersion != "unknown":
+		v, verr := atlas.TablesForVersion(p.AtlasVersion)
+		if verr != nil {
+			return nil, fmt.Errorf("hbase tables: %w", verr)
+		}
+		t = v
+		if err == nil && fromProps.Audit != "" {
+			t.Audit = fromProps.Audit
+		}
+	case len(e.Cfg.HBase.Tables) > 0:
+		p.TablesSource = "config"
+		return append([]string(nil), e.Cfg.HBase.Tables...), nil
+	default:
+		return nil, fmt.Errorf("hbase tables: %s does not name %s, the Atlas version is unknown (set atlas.url or atlas.version) and hbase.tables is empty",
+			atlas.PropertiesFile, atlas.PropGraphTable)
+	}
+	p.TablesSource = t.Source
+	out := []string{t.Graph, t.Audit}
+	for _, name := range out {
+		if err := hbase.ValidateTable(name); err != nil {
+			return nil, fmt.Errorf("hbase table from %s: %w", t.Source, err)
+		}
+	}
+	return out, nil
+}
+
+func (e *Engine) solrCounts(ctx context.Context, p *Plan) error {
+	cs, err := e.Solr.ClusterStatus(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range p.Collections {
+		c := &p.Collections[i]
+		total, perShard, err := e.Solr.DocCount(ctx, c.Collection)
+		if err != nil {
+			return fmt.Errorf("count %s: %w", c.Collection, err)
+		}
+		c.Docs = total
+		if col, ok := cs.Collections[c.Collection]; ok {
+			c.ConfigName = col.ConfigName
+			for _, name := range sortedKeys(col.Shards) {
+				c.Shards = append(c.Shards, manifest.Shard{Name: name, Docs: perShard[name], Leader: col.Shards[name].LeaderNode()})
+			}
+		}
+	}
+	return nil
+}
+
+// describe captures a table's schema through `hbase shell -n` on the runner.
+func (e *Engine) describe(ctx context.Context, id, table string) (hbase.Schema, error) {
+	job := runner.Job{ID: jobID(id, "describe", table), Env: e.jobEnv(id)}
+	job.Steps = append(job.Steps, e.kinitSteps()...)
+	job.Steps = append(job.Steps, runner.Step{Argv: hbase.ShellStepArgv(e.Cfg.HBase.Command, hbase.DescribeScript(table))})
+	st, err := e.runJob(ctx, job)
+	if err != nil {
+		return hbase.Schema{}, fmt.Errorf("hbase describe %s: %w", table, err)
+	}
+	if st.State != runner.StateSucceeded {
+		if hbase.IsTableNotFound(st.Output) {
+			return hbase.Schema{}, fmt.Errorf("hbase table %s does not exist", table)
+		}
+		return hbase.Schema{}, fmt.Errorf("hbase describe %s failed (exit %d): %s", table, st.ExitCode, lastLines(st.Output+"\n"+st.Message, 5))
+	}
+	s, err := hbase.ParseDescribe(st.Output)
+	if err != nil {
+		return hbase.Schema{}, fmt.Errorf("hbase describe %s: %w", table, err)
+	}
+	s.Table = table
+	return s, nil
+}
+
+func (e *Engine) runJob(ctx context.Context, job runner.Job) (runner.Status, error) {
+	h, err := e.Runner.Submit(ctx, job)
+	if err != nil {
+		return runner.Status{}, err
+	}
+	return runner.Wait(ctx, e.Runner, h, e.Poll, nil)
+}
+
+// jobEnv gives every job of a backup its own Kerberos ticket cache.
+func (e *Engine) jobEnv(id string) map[string]string {
+	if e.Cfg.HBase.Principal == "" {
+		return nil
+	}
+	dir := "/tmp"
+	if e.Cfg.HBase.Runner.Type == config.RunnerLocal {
+		dir = e.Cfg.WorkDir
+	}
+	return map[string]string{"KRB5CCNAME": "FILE:" + dir + "/krb5cc_atlas_backup_" + id}
+}
+
+func (e *Engine) kinitSteps() []runner.Step {
+	if e.Cfg.HBase.Principal == "" {
+		return nil
+	}
+	return []runner.Step{{Argv: hbase.KinitArgv(e.Cfg.HBase.Principal, e.HBaseKeytab)}}
+}
+
+// jobID: <backup-id>-<kind>-<table as [A-Za-z0-9._-]>-<8 hex of the exact name>.
+func jobID(id, kind, name string) string {
+	sum := sha256.Sum256([]byte(name))
+	safe := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.' {
+			return r
+		}
+		return '.'
+	}, name)
+	if len(safe) > 40 {
+		safe = safe[:40]
+	}
+	return id + "-" + kind + "-" + safe + "-" + hex.EncodeToString(sum[:4])
+}
+
+// backupName is the Solr backup name: one folder per backup and collection under the
+// shared location.
+func backupName(id, collection string) string { return "atlas-" + id + "-" + collection }
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}

@@ -1,0 +1,197 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/atlas-backup/atlas-backup/shared/archive"
+	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/manifest"
+	"github.com/atlas-backup/atlas-backup/shared/runner"
+	"github.com/atlas-backup/atlas-backup/shared/solr"
+	"github.com/atlas-backup/atlas-backup/shared/store"
+)
+
+// doneHandle marks an export that an earlier run already completed.
+const doneHandle = "done:"
+
+// ExportSubmit submits the Export of one table (kinit as the hbase principal first;
+// on HDFS the seed's folder step: create it, make hbase its owner). An export folder an
+// earlier run completed (_SUCCESS present) is kept and not exported again; a partial one
+// is removed first, since Export refuses an existing output folder.
+func (e *Engine) ExportSubmit(ctx context.Context, p *Plan, t TablePlan) (string, error) {
+	argv, err := hbase.ExportArgv(e.Cfg.HBase.Command, hbase.ExportOptions{
+		Table: t.Table, OutDir: t.ExportDir, Versions: e.Cfg.HBase.Versions,
+		StartTime: p.HBaseStartMs, EndTime: p.HBaseEndMs, Compress: e.Cfg.HBase.Compress,
+	})
+	if err != nil {
+		return "", &BadInput{Err: err}
+	}
+	job := runner.Job{ID: t.JobID, Env: e.jobEnv(p.BackupID)}
+	job.Steps = append(job.Steps, e.kinitSteps()...)
+	switch {
+	case strings.HasPrefix(t.ExportDir, "/"):
+		if _, err := os.Stat(filepath.Join(t.ExportDir, "_SUCCESS")); err == nil {
+			return doneHandle + t.ExportDir, nil
+		}
+		if err := os.RemoveAll(t.ExportDir); err != nil {
+			return "", &ExportFailed{Err: fmt.Errorf("remove partial export %s: %w", t.ExportDir, err)}
+		}
+		if err := os.MkdirAll(filepath.Dir(t.ExportDir), 0o755); err != nil {
+			return "", &ExportFailed{Err: fmt.Errorf("create export parent: %w", err)}
+		}
+	case strings.HasPrefix(t.ExportDir, "hdfs://"):
+		parent := t.ExportDir[:strings.LastIndex(t.ExportDir, "/")]
+		job.Steps = append(job.Steps,
+			runner.Step{Argv: hbase.HDFSMkdirArgv(parent)},
+			runner.Step{Argv: hbase.HDFSChownArgv(parent, e.Cfg.HBase.Owner)},
+			runner.Step{Argv: hbase.HDFSRemoveArgv(t.ExportDir)},
+		)
+	}
+	job.Steps = append(job.Steps, runner.Step{Argv: argv})
+	h, err := e.Runner.Submit(ctx, job)
+	if err != nil {
+		return "", &ExportFailed{Err: fmt.Errorf("submit export of %s: %w", t.Table, err)}
+	}
+	e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "submitted", Message: "Export → " + t.ExportDir})
+	return h, nil
+}
+
+// ExportStatus reports an export job's state.
+func (e *Engine) ExportStatus(ctx context.Context, handle string) (runner.Status, error) {
+	if strings.HasPrefix(handle, doneHandle) {
+		return runner.Status{State: runner.StateSucceeded, StepIndex: -1, Message: "exported by an earlier run"}, nil
+	}
+	st, err := e.Runner.Status(ctx, handle)
+	if err != nil {
+		return st, &ExportFailed{Err: err}
+	}
+	return st, nil
+}
+
+// ExportShip checks a finished export, reads its rows, cells and digest from the
+// exported files, and ships them into the store with size and checksum per object.
+func (e *Engine) ExportShip(ctx context.Context, p *Plan, t TablePlan, st runner.Status) (manifest.Table, error) {
+	out := manifest.Table{Table: t.Table, Schema: t.Schema, ExportDir: t.ExportDir}
+	if st.State != runner.StateSucceeded {
+		return out, &ExportFailed{Err: fmt.Errorf("%s: job %s (exit %d): %s", t.Table, st.State, st.ExitCode, lastLines(st.Output+"\n"+st.Message, 6))}
+	}
+	if c, err := hbase.ParseCounters(st.Output); err == nil {
+		out.Counters = c.Raw
+	}
+	if !strings.HasPrefix(t.ExportDir, "/") {
+		return out, &ExportFailed{Err: fmt.Errorf("%s: shipping %s needs the cluster's distcp into an s3:// store, which this build does not run yet", t.Table, t.ExportDir)}
+	}
+	if _, err := os.Stat(filepath.Join(t.ExportDir, "_SUCCESS")); err != nil {
+		return out, &ExportFailed{Err: fmt.Errorf("%s: export folder %s has no _SUCCESS marker: the job did not complete", t.Table, t.ExportDir)}
+	}
+	stats, err := hbase.ReadExportDir(t.ExportDir)
+	if err != nil {
+		return out, &ExportFailed{Err: fmt.Errorf("%s: read export: %w", t.Table, err)}
+	}
+	out.Rows, out.Cells, out.Digest = stats.Rows, stats.Cells, stats.Digest
+	if n, ok := out.Counters["Map input records"]; ok && n != stats.Rows {
+		return out, &ExportFailed{Err: fmt.Errorf("%s: the job counted %d rows but the export files hold %d", t.Table, n, stats.Rows)}
+	}
+	e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "shipping",
+		Message: fmt.Sprintf("%d rows, %d cells", stats.Rows, stats.Cells)})
+	objs, err := store.PutTree(ctx, e.Store, t.ExportDir, e.Layout.HBase(p.BackupID, t.Table, ""), e.Cfg.Concurrency, nil)
+	if err != nil {
+		return out, &StoreFailed{Err: fmt.Errorf("ship export of %s: %w", t.Table, err)}
+	}
+	out.Objects = objs
+	for _, o := range objs {
+		out.Bytes += o.Size
+	}
+	e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "shipped", Bytes: out.Bytes,
+		Message: fmt.Sprintf("%d objects", len(objs))})
+	return out, nil
+}
+
+// SolrSubmit submits the async BACKUP of one collection. A second submit of the same
+// backup (a retry, a killed CLI) finds the first attempt instead of starting another.
+func (e *Engine) SolrSubmit(ctx context.Context, p *Plan, c CollectionPlan) error {
+	res, err := e.Solr.Backup(ctx, solr.BackupRequest{
+		Collection: c.Collection, Name: c.BackupName, Location: c.Location,
+		AsyncID: c.AsyncID, Repository: e.Cfg.Solr.Repository,
+	})
+	if err != nil {
+		return &SolrBackupFailed{Err: fmt.Errorf("submit %s: %w", c.Collection, err)}
+	}
+	msg := "BACKUP submitted as async id " + c.AsyncID
+	if res.AlreadySubmitted {
+		msg = "BACKUP already submitted by an earlier run (async id " + c.AsyncID + "): polling it"
+	}
+	e.emit(Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "submitted", Message: msg})
+	return nil
+}
+
+// SolrStatus reports the async BACKUP's state once.
+func (e *Engine) SolrStatus(ctx context.Context, c CollectionPlan) (solr.Status, error) {
+	st, err := e.Solr.RequestStatus(ctx, c.AsyncID)
+	if err != nil {
+		return st, &SolrBackupFailed{Err: fmt.Errorf("status of %s: %w", c.Collection, err)}
+	}
+	return st, nil
+}
+
+// SolrShip checks a finished BACKUP and uploads its folder from the shared location.
+func (e *Engine) SolrShip(ctx context.Context, p *Plan, c CollectionPlan, st solr.Status) (manifest.Collection, error) {
+	out := manifest.Collection{Collection: c.Collection, BackupName: c.BackupName, Location: c.Location,
+		AsyncID: c.AsyncID, Shards: c.Shards, Docs: c.Docs, ConfigName: c.ConfigName}
+	if st.State != solr.StateCompleted {
+		return out, &SolrBackupFailed{Err: fmt.Errorf("%s: BACKUP %s: %s", c.Collection, st.State, st.Message)}
+	}
+	local := e.Cfg.Solr.LocalLocation
+	if local == "" {
+		local = e.Cfg.Solr.Location
+	}
+	dir := filepath.Join(local, c.BackupName)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return out, &SolrBackupFailed{Err: fmt.Errorf("%s: Solr reports the backup completed but %s is not a folder here: mount the shared location and set solr.localLocation", c.Collection, dir)}
+	}
+	e.emit(Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "shipping", Message: dir})
+	objs, err := store.PutTree(ctx, e.Store, dir, e.Layout.Solr(p.BackupID, c.Collection, ""), e.Cfg.Concurrency, nil)
+	if err != nil {
+		return out, &StoreFailed{Err: fmt.Errorf("ship solr backup of %s: %w", c.Collection, err)}
+	}
+	if len(objs) == 0 {
+		return out, &SolrBackupFailed{Err: fmt.Errorf("%s: backup folder %s is empty", c.Collection, dir)}
+	}
+	out.Objects = objs
+	for _, o := range objs {
+		out.Bytes += o.Size
+	}
+	e.emit(Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "shipped", Bytes: out.Bytes,
+		Message: fmt.Sprintf("%d objects", len(objs))})
+	return out, nil
+}
+
+// ArchiveConfig streams a tar.gz of the Atlas config folder into the store.
+func (e *Engine) ArchiveConfig(ctx context.Context, p *Plan) (*manifest.Config, error) {
+	e.emit(Event{BackupID: p.BackupID, Part: "config", Phase: "started", Message: p.Config.Dir})
+	res, err := archive.Upload(ctx, e.Store, p.Config.Key, p.Config.Dir)
+	if err != nil {
+		if errors.Is(err, store.ErrNoBucket) {
+			return nil, &StoreFailed{Err: err}
+		}
+		return nil, &ConfigArchiveFailed{Err: fmt.Errorf("archive %s: %w", p.Config.Dir, err)}
+	}
+	e.emit(Event{BackupID: p.BackupID, Part: "config", Phase: "shipped", Bytes: res.Size,
+		Message: fmt.Sprintf("%d files", len(res.Files))})
+	return &manifest.Config{Key: p.Config.Key, SHA256: res.SHA256, Size: res.Size, Dir: p.Config.Dir, Files: res.Files}, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,459 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/clients"
+	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/manifest"
+	"github.com/atlas-backup/atlas-backup/shared/store"
+)
+
+// Exit codes (see doc.go).
+const (
+	ExitOK          = 0
+	ExitFailed      = 1
+	ExitUsage       = 2
+	ExitNotFound    = 3
+	ExitInterrupted = 130
+)
+
+// Version is set at build time (-ldflags -X).
+var Version = "dev"
+
+const usage = `atlas-backup: back up and restore Apache Atlas metadata (HBase, Solr, config).
+
+Usage:
+  atlas-backup [global flags] <command> [flags]
+
+Commands:
+  backup            take a backup (resumes an interrupted one of the same id)
+  list              list the cluster's backups
+  describe <id>     show one backup's manifest
+  verify <id>       re-download every object and check its size and SHA-256
+  version           print the version
+
+Global flags:
+  --config FILE     cluster config (default $ATLAS_BACKUP_CONFIG, then ./atlas-backup.yaml)
+  --output text|json
+  --log-file FILE   JSON log (default <workDir>/atlas-backup.log); "-" for stderr
+
+Exit codes: 0 ok, 1 backup failed/partial or verify mismatch, 2 usage or invalid input,
+3 unknown backup id, 130 interrupted (run again to resume).
+`
+
+type app struct {
+	stdout, stderr io.Writer
+	configPath     string
+	output         string
+	logFile        string
+	mu             sync.Mutex // serialises progress lines
+}
+
+// Main runs the command line and returns the exit code. Only main exits.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr}
+	fs := flag.NewFlagSet("atlas-backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	fs.StringVar(&a.configPath, "config", "", "cluster config file")
+	fs.StringVar(&a.output, "output", "text", "text or json")
+	fs.StringVar(&a.logFile, "log-file", "", "JSON log file")
+	if err := fs.Parse(args[1:]); err != nil {
+		return ExitUsage
+	}
+	if a.output != "text" && a.output != "json" {
+		fmt.Fprintf(stderr, "atlas-backup: --output must be text or json, got %q\n", a.output)
+		return ExitUsage
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fmt.Fprint(stderr, usage)
+		return ExitUsage
+	}
+	cmd, cargs := rest[0], rest[1:]
+	switch cmd {
+	case "backup":
+		return a.backup(ctx, cargs)
+	case "list":
+		return a.list(ctx, cargs)
+	case "describe":
+		return a.describe(ctx, cargs)
+	case "verify":
+		return a.verify(ctx, cargs)
+	case "version":
+		fmt.Fprintln(stdout, "atlas-backup", Version)
+		return ExitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return ExitOK
+	default:
+		fmt.Fprintf(stderr, "atlas-backup: unknown command %q\n\n%s", cmd, usage)
+		return ExitUsage
+	}
+}
+
+func (a *app) errorf(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "atlas-backup: "+format+"\n", args...)
+}
+
+// load reads and validates the config; every problem is printed, one per line.
+func (a *app) load() (config.Config, bool) {
+	path := a.configPath
+	if path == "" {
+		path = os.Getenv("ATLAS_BACKUP_CONFIG")
+	}
+	if path == "" {
+		path = "atlas-backup.yaml"
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		a.errorf("invalid config:")
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(a.stderr, "  %s\n", line)
+		}
+		return config.Config{}, false
+	}
+	return cfg, true
+}
+
+func (a *app) logger(cfg config.Config) (zerolog.Logger, func(), error) {
+	switch a.logFile {
+	case "-":
+		return zerolog.New(a.stderr).With().Timestamp().Logger(), func() {}, nil
+	case "":
+		a.logFile = filepath.Join(cfg.WorkDir, "atlas-backup.log")
+	}
+	if err := os.MkdirAll(filepath.Dir(a.logFile), 0o700); err != nil {
+		return zerolog.Nop(), nil, fmt.Errorf("log dir: %w", err)
+	}
+	f, err := os.OpenFile(a.logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return zerolog.Nop(), nil, fmt.Errorf("log file: %w", err)
+	}
+	return zerolog.New(f).With().Timestamp().Str("cluster", cfg.Cluster).Logger(), func() { f.Close() }, nil
+}
+
+func (a *app) progress(ev backup.Event) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	what := ev.Part
+	if ev.Name != "" {
+		what += " " + ev.Name
+	}
+	line := fmt.Sprintf("%s %-28s %-9s %s", time.Now().Format("15:04:05"), what, ev.Phase, ev.Message)
+	if ev.Bytes > 0 {
+		line += fmt.Sprintf(" (%s)", humanBytes(ev.Bytes))
+	}
+	fmt.Fprintln(a.stderr, strings.TrimRight(line, " "))
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func (a *app) printJSON(v any) {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// inProgressFile remembers the backup id an interrupted CLI run was taking.
+func inProgressFile(cfg config.Config) string {
+	return filepath.Join(cfg.WorkDir, cfg.Cluster+".inprogress")
+}
+
+func (a *app) backup(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	id := fs.String("id", "", "backup id (default: resume the interrupted one, else a new id)")
+	fresh := fs.Bool("new", false, "start a new backup even if an interrupted one could be resumed")
+	trigger := fs.String("trigger", "cli", "what started this backup: cli, schedule, pre-upgrade, on-demand")
+	detail := fs.String("detail", "", "free text recorded with the trigger (e.g. an upgrade ticket)")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		if fs.NArg() > 0 {
+			a.errorf("backup takes no arguments, got %q", fs.Args())
+		}
+		return ExitUsage
+	}
+	cfg, ok := a.load()
+	if !ok {
+		return ExitUsage
+	}
+	if *id != "" {
+		if err := store.ValidateComponent(*id); err != nil {
+			a.errorf("--id: %v", err)
+			return ExitUsage
+		}
+	}
+	ip := inProgressFile(cfg)
+	if *id == "" && !*fresh {
+		if b, err := os.ReadFile(ip); err == nil {
+			prev := strings.TrimSpace(string(b))
+			if store.ValidateComponent(prev) == nil {
+				*id = prev
+				fmt.Fprintf(a.stderr, "resuming interrupted backup %s (use --new for a fresh one)\n", prev)
+			}
+		}
+	}
+	if *id == "" {
+		*id = backup.NewBackupID(time.Now())
+	}
+	log, closeLog, err := a.logger(cfg)
+	if err != nil {
+		a.errorf("%v", err)
+		return ExitUsage
+	}
+	defer closeLog()
+	set, err := clients.Open(ctx, cfg)
+	if err != nil {
+		a.errorf("%v", err)
+		return ExitUsage
+	}
+	defer set.Close()
+	if err := os.WriteFile(ip, []byte(*id+"\n"), 0o600); err != nil {
+		a.errorf("record in-progress backup: %v", err)
+		return ExitFailed
+	}
+	eng := set.Engine(log.With().Str("backupId", *id).Logger(), Version)
+	eng.Progress = a.progress
+	fmt.Fprintf(a.stderr, "backup %s of cluster %s into %s\n", *id, cfg.Cluster, set.Store.URL(set.Layout.Backup(*id)))
+	m, err := eng.Run(ctx, backup.PlanInput{BackupID: *id, Trigger: manifest.Trigger{Source: *trigger, Detail: *detail}})
+	if ctx.Err() != nil {
+		a.errorf("interrupted: run the same command again to resume backup %s", *id)
+		return ExitInterrupted
+	}
+	var bad *backup.BadInput
+	if errors.As(err, &bad) {
+		os.Remove(ip)
+		a.errorf("%v", err)
+		return ExitUsage
+	}
+	var done *backup.ErrAlreadySucceeded
+	if errors.As(err, &done) {
+		os.Remove(ip)
+		a.errorf("%v", err)
+		return ExitUsage
+	}
+	os.Remove(ip)
+	if m == nil {
+		a.errorf("%v", err)
+		return ExitFailed
+	}
+	if err != nil {
+		var sf *backup.StoreFailed
+		if errors.As(err, &sf) {
+			// The store could not take the manifest: keep it here so the reason survives.
+			p := filepath.Join(cfg.WorkDir, "manifests", m.BackupID+".json")
+			if b, merr := m.Marshal(); merr == nil && os.MkdirAll(filepath.Dir(p), 0o700) == nil && os.WriteFile(p, b, 0o600) == nil {
+				a.errorf("the manifest could not be written to the store; kept at %s", p)
+			}
+		}
+	}
+	a.report(m)
+	if m.Status != manifest.Succeeded {
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+func (a *app) report(m *manifest.Manifest) {
+	if a.output == "json" {
+		a.printJSON(m)
+		return
+	}
+	w := tabwriter.NewWriter(a.stdout, 0, 2, 2, ' ', 0)
+	fmt.Fprintf(w, "backup\t%s\n", m.BackupID)
+	fmt.Fprintf(w, "cluster\t%s\n", m.Cluster)
+	fmt.Fprintf(w, "status\t%s\n", m.Status)
+	fmt.Fprintf(w, "atlas version\t%s\n", m.AtlasVersion)
+	fmt.Fprintf(w, "started\t%s\n", m.StartedAt.Format(time.RFC3339))
+	fmt.Fprintf(w, "finished\t%s (%s)\n", m.FinishedAt.Format(time.RFC3339), m.FinishedAt.Sub(m.StartedAt).Round(time.Second))
+	for _, t := range m.HBase {
+		fmt.Fprintf(w, "hbase %s\t%d rows, %d cells, %d objects, %s\n", t.Table, t.Rows, t.Cells, len(t.Objects), humanBytes(t.Bytes))
+	}
+	for _, c := range m.Solr {
+		fmt.Fprintf(w, "solr %s\t%d docs, %d shards, %d objects, %s\n", c.Collection, c.Docs, len(c.Shards), len(c.Objects), humanBytes(c.Bytes))
+	}
+	if m.Config != nil {
+		fmt.Fprintf(w, "config %s\t%d files, %s, sha256 %s\n", m.Config.Dir, len(m.Config.Files), humanBytes(m.Config.Size), m.Config.SHA256)
+	}
+	for _, r := range m.Reasons {
+		fmt.Fprintf(w, "reason\t%s\n", r)
+	}
+	w.Flush()
+}
+
+// openRead opens the clients for read-only commands.
+func (a *app) openRead(ctx context.Context) (*clients.Set, config.Config, int) {
+	cfg, ok := a.load()
+	if !ok {
+		return nil, cfg, ExitUsage
+	}
+	set, err := clients.Open(ctx, cfg)
+	if err != nil {
+		a.errorf("%v", err)
+		return nil, cfg, ExitUsage
+	}
+	return set, cfg, ExitOK
+}
+
+func (a *app) list(ctx context.Context, args []string) int {
+	if len(args) > 0 {
+		a.errorf("list takes no arguments")
+		return ExitUsage
+	}
+	set, _, code := a.openRead(ctx)
+	if set == nil {
+		return code
+	}
+	defer set.Close()
+	objs, err := set.Store.List(ctx, set.Layout.Backups())
+	if err != nil {
+		a.errorf("list %s: %v", set.Store.URL(set.Layout.Backups()), err)
+		return ExitFailed
+	}
+	var ids []string
+	for _, o := range objs {
+		if id, ok := set.Layout.BackupIDFromKey(o.Key); ok && o.Key == set.Layout.Manifest(id) {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	latest, _ := backup.ReadLatest(ctx, set.Store, set.Layout)
+	type row struct {
+		BackupID   string          `json:"backupId"`
+		Status     manifest.Status `json:"status"`
+		StartedAt  time.Time       `json:"startedAt"`
+		FinishedAt time.Time       `json:"finishedAt"`
+		Trigger    string          `json:"trigger"`
+		Latest     bool            `json:"latest"`
+	}
+	var rows []row
+	for _, id := range ids {
+		m, err := backup.ReadManifest(ctx, set.Store, set.Layout, id)
+		if err != nil {
+			a.errorf("manifest %s: %v", id, err)
+			continue
+		}
+		rows = append(rows, row{m.BackupID, m.Status, m.StartedAt, m.FinishedAt, m.Trigger.Source, latest != nil && latest.BackupID == id})
+	}
+	if a.output == "json" {
+		if rows == nil {
+			rows = []row{}
+		}
+		a.printJSON(rows)
+		return ExitOK
+	}
+	w := tabwriter.NewWriter(a.stdout, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(w, "BACKUP ID\tSTATUS\tSTARTED\tDURATION\tTRIGGER\t")
+	for _, r := range rows {
+		mark := ""
+		if r.Latest {
+			mark = "latest"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", r.BackupID, r.Status, r.StartedAt.Format(time.RFC3339), r.FinishedAt.Sub(r.StartedAt).Round(time.Second), r.Trigger, mark)
+	}
+	w.Flush()
+	return ExitOK
+}
+
+func (a *app) oneID(args []string, cmd string) (string, bool) {
+	if len(args) != 1 {
+		a.errorf("%s takes exactly one backup id", cmd)
+		return "", false
+	}
+	if err := store.ValidateComponent(args[0]); err != nil {
+		a.errorf("backup id: %v", err)
+		return "", false
+	}
+	return args[0], true
+}
+
+func (a *app) manifest(ctx context.Context, set *clients.Set, id string) (*manifest.Manifest, int) {
+	m, err := backup.ReadManifest(ctx, set.Store, set.Layout, id)
+	if errors.Is(err, store.ErrNotFound) {
+		a.errorf("backup %s not found: no manifest at %s", id, set.Store.URL(set.Layout.Manifest(id)))
+		return nil, ExitNotFound
+	}
+	if err != nil {
+		a.errorf("%v", err)
+		return nil, ExitFailed
+	}
+	return m, ExitOK
+}
+
+func (a *app) describe(ctx context.Context, args []string) int {
+	id, ok := a.oneID(args, "describe")
+	if !ok {
+		return ExitUsage
+	}
+	set, _, code := a.openRead(ctx)
+	if set == nil {
+		return code
+	}
+	defer set.Close()
+	m, code := a.manifest(ctx, set, id)
+	if m == nil {
+		return code
+	}
+	a.report(m)
+	return ExitOK
+}
+
+func (a *app) verify(ctx context.Context, args []string) int {
+	id, ok := a.oneID(args, "verify")
+	if !ok {
+		return ExitUsage
+	}
+	set, _, code := a.openRead(ctx)
+	if set == nil {
+		return code
+	}
+	defer set.Close()
+	m, code := a.manifest(ctx, set, id)
+	if m == nil {
+		return code
+	}
+	res := backup.Verify(ctx, set.Store, m, func(done, total int, o store.ObjectInfo) {
+		a.mu.Lock()
+		fmt.Fprintf(a.stderr, "verify %d/%d %s\n", done, total, set.Store.URL(o.Key))
+		a.mu.Unlock()
+	})
+	if a.output == "json" {
+		a.printJSON(res)
+	} else {
+		fmt.Fprintf(a.stdout, "backup %s: %d objects checked, %d bad, manifest status %s\n", id, res.Checked, len(res.Problems), m.Status)
+		for _, p := range res.Problems {
+			fmt.Fprintf(a.stdout, "  BAD %s\n", p)
+		}
+	}
+	if len(res.Problems) > 0 || m.Status != manifest.Succeeded {
+		return ExitFailed
+	}
+	return ExitOK
+}

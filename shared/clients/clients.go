@@ -1,0 +1,280 @@
+package clients
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/emr"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/jcmturner/gokrb5/v8/client"
+	"github.com/rs/zerolog"
+
+	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/kerberos"
+	"github.com/atlas-backup/atlas-backup/shared/runner"
+	"github.com/atlas-backup/atlas-backup/shared/secret"
+	"github.com/atlas-backup/atlas-backup/shared/solr"
+	"github.com/atlas-backup/atlas-backup/shared/store"
+)
+
+// Set is every client of one cluster.
+type Set struct {
+	Cfg    config.Config
+	Store  store.Store
+	Layout store.Layout
+	Runner runner.Runner
+	Solr   *solr.Client
+	// HTTP is the TLS-verified, SPNEGO-authenticated client for Solr and Atlas.
+	HTTP *http.Client
+	// HBaseKeytab is the keytab path kinit uses on the runner host.
+	HBaseKeytab string
+
+	login    *login
+	cleanups []func()
+}
+
+// Close releases temporary keytab copies and the Kerberos client.
+func (s *Set) Close() {
+	for i := len(s.cleanups) - 1; i >= 0; i-- {
+		s.cleanups[i]()
+	}
+	s.cleanups = nil
+}
+
+// Login logs in to the KDC now (it is otherwise done on the first Solr request) and
+// returns the classified failure: kerberos.ErrKDCUnreachable, ErrBadCredentials, ...
+func (s *Set) Login(ctx context.Context) error {
+	if s.login == nil {
+		return nil
+	}
+	_, err := s.login.get(ctx)
+	return err
+}
+
+// Open builds the clients. It does no network I/O except reading a keytab from Secrets
+// Manager when one is configured by ARN; the Kerberos login happens on first use or in
+// Login, so its failure reaches the backup's manifest instead of stopping before it.
+func Open(ctx context.Context, cfg config.Config) (*Set, error) {
+	s := &Set{Cfg: cfg}
+	var awsOnce sync.Once
+	var awsErr error
+	var awsCfg awsConfig
+	loadAWS := func() (awsConfig, error) {
+		awsOnce.Do(func() { awsCfg, awsErr = loadAWSConfig(ctx) })
+		return awsCfg, awsErr
+	}
+
+	// store
+	var s3c store.S3API
+	if u, err := url.Parse(cfg.Store); err == nil && u.Scheme == "s3" {
+		c, err := store.NewS3Client(ctx, os.Getenv("AWS_ENDPOINT_URL"))
+		if err != nil {
+			return nil, fmt.Errorf("s3 client: %w", err)
+		}
+		s3c = c
+	}
+	st, prefix, err := store.Open(ctx, cfg.Store, s3c)
+	if err != nil {
+		return nil, err
+	}
+	s.Store = st
+	s.Layout = store.Layout{Prefix: prefix, Cluster: cfg.Cluster}
+	if err := s.Layout.Validate(); err != nil {
+		return nil, err
+	}
+
+	// secrets manager, only when a keytab is an ARN
+	var sm secret.SecretsManagerAPI
+	if secret.IsARN(cfg.Kerberos.Keytab) || secret.IsARN(cfg.HBase.Keytab) {
+		ac, err := loadAWS()
+		if err != nil {
+			return nil, err
+		}
+		sm = secretsmanager.NewFromConfig(ac.cfg)
+	}
+
+	// runner
+	if err := os.MkdirAll(cfg.WorkDir, 0o700); err != nil {
+		return nil, fmt.Errorf("work dir %s: %w", cfg.WorkDir, err)
+	}
+	switch cfg.HBase.Runner.Type {
+	case config.RunnerLocal:
+		s.Runner = runner.NewLocal(filepath.Join(cfg.WorkDir, "jobs"))
+	case config.RunnerSSM:
+		ac, err := loadAWS()
+		if err != nil {
+			return nil, err
+		}
+		s.Runner = runner.NewSSM(ssm.NewFromConfig(ac.cfg), cfg.HBase.Runner.InstanceID, runner.SSMOptions{})
+	case config.RunnerEMR:
+		ac, err := loadAWS()
+		if err != nil {
+			return nil, err
+		}
+		s.Runner = runner.NewEMR(emr.NewFromConfig(ac.cfg), cfg.HBase.Runner.ClusterID)
+	}
+	s.HBaseKeytab = cfg.HBase.Keytab
+	if cfg.HBase.Runner.Type == config.RunnerLocal && secret.IsARN(cfg.HBase.Keytab) {
+		b, err := secret.Resolve(ctx, cfg.HBase.Keytab, sm)
+		if err != nil {
+			return nil, fmt.Errorf("hbase.keytab: %w", err)
+		}
+		p, err := secret.WriteTemp(cfg.WorkDir, "hbase-*.keytab", b)
+		if err != nil {
+			return nil, fmt.Errorf("hbase.keytab: %w", err)
+		}
+		s.HBaseKeytab = p
+		s.cleanups = append(s.cleanups, func() { os.Remove(p) })
+	}
+
+	// HTTP: TLS verified with the CA file (no insecure mode), SPNEGO unless disabled.
+	base, err := tlsTransport(cfg.Solr.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	var rt http.RoundTripper = base
+	if !cfg.Kerberos.Disabled {
+		s.login = &login{principal: cfg.Kerberos.Principal, keytabRef: cfg.Kerberos.Keytab, krb5Conf: cfg.Kerberos.Krb5Conf, sm: sm}
+		byHost := map[string]string{}
+		for _, n := range cfg.Solr.Nodes {
+			if u, err := url.Parse(n.URL); err == nil {
+				byHost[u.Host] = n.SPN
+			}
+		}
+		if cfg.Atlas.URL != "" {
+			if u, err := url.Parse(cfg.Atlas.URL); err == nil {
+				byHost[u.Host] = cfg.Atlas.SPN
+			}
+		}
+		rt = &lazyTransport{login: s.login, base: base, spn: kerberos.SPNByHost(byHost, "")}
+		s.cleanups = append(s.cleanups, s.login.destroy)
+	}
+	s.HTTP = &http.Client{Transport: rt, Timeout: 2 * time.Minute}
+	var urls []string
+	for _, n := range cfg.Solr.Nodes {
+		urls = append(urls, n.URL)
+	}
+	sc, err := solr.New(s.HTTP, urls)
+	if err != nil {
+		return nil, fmt.Errorf("solr client: %w", err)
+	}
+	s.Solr = sc
+	return s, nil
+}
+
+// Engine wires a backup engine on these clients.
+func (s *Set) Engine(log zerolog.Logger, toolVersion string) *backup.Engine {
+	e := &backup.Engine{
+		Cfg: s.Cfg, Store: s.Store, Layout: s.Layout, Runner: s.Runner, Solr: s.Solr,
+		HBaseKeytab: s.HBaseKeytab, Log: log, ToolVersion: toolVersion,
+		Poll:     runner.Backoff{Initial: time.Second, Max: 15 * time.Second, Multiplier: 1.5},
+		SolrWait: solr.WaitOptions{Initial: time.Second, Max: 15 * time.Second, Factor: 1.5, NotFoundGrace: 30 * time.Second},
+		Login:    s.Login,
+	}
+	if s.Cfg.Atlas.URL != "" {
+		e.AtlasHTTP = s.HTTP
+	}
+	return e
+}
+
+func tlsTransport(caFile string) (*http.Transport, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("solr.caFile: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("solr.caFile %s: no PEM certificate in it", caFile)
+		}
+		t.TLSClientConfig.RootCAs = pool
+	}
+	return t, nil
+}
+
+// login is a Kerberos login done once, on first use.
+type login struct {
+	principal, keytabRef, krb5Conf string
+	sm                             secret.SecretsManagerAPI
+
+	mu  sync.Mutex
+	cl  *client.Client
+	err error
+}
+
+func (l *login) get(ctx context.Context) (*client.Client, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cl != nil {
+		return l.cl, nil
+	}
+	kcfg, err := kerberos.LoadConfig(l.krb5Conf)
+	if err != nil {
+		return nil, fmt.Errorf("kerberos: %w", err)
+	}
+	kt, err := secret.Resolve(ctx, l.keytabRef, l.sm)
+	if err != nil {
+		return nil, fmt.Errorf("kerberos.keytab: %w", err)
+	}
+	cl, err := kerberos.NewClientFromKeytabBytes(l.principal, kt, kcfg)
+	if err != nil {
+		return nil, err // classified, names the principal, never the keytab
+	}
+	l.cl = cl
+	return cl, nil
+}
+
+func (l *login) destroy() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cl != nil {
+		l.cl.Destroy()
+		l.cl = nil
+	}
+}
+
+// lazyTransport logs in on the first request, then authenticates with SPNEGO.
+type lazyTransport struct {
+	login *login
+	base  http.RoundTripper
+	spn   func(*http.Request) (string, error)
+}
+
+func (t *lazyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	cl, err := t.login.get(req.Context())
+	if err != nil {
+		return nil, err
+	}
+	return (&kerberos.Transport{Base: t.base, Client: cl, SPN: t.spn}).RoundTrip(req)
+}
+
+type awsConfig struct{ cfg aws.Config }
+
+// ErrNoRegion is returned when AWS clients are needed and no region is configured.
+var ErrNoRegion = errors.New("AWS region not set: set AWS_REGION")
+
+func loadAWSConfig(ctx context.Context) (awsConfig, error) {
+	c, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return awsConfig{}, fmt.Errorf("aws config: %w", err)
+	}
+	if c.Region == "" {
+		return awsConfig{}, ErrNoRegion
+	}
+	return awsConfig{cfg: c}, nil
+}

@@ -1,0 +1,6 @@
+// Package manifest is the contract of a backup: one versioned JSON document, written
+// last, listing every artifact with its size and SHA-256, the Atlas version, HBase table
+// schemas and counts, Solr collection shards and doc counts, the time windows, and a
+// final status. A backup without a SUCCEEDED manifest does not exist for list, restore
+// or retention; the `latest` pointer only ever names a SUCCEEDED one.
+package manifest

@@ -1,0 +1,159 @@
+package manifest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/atlas-backup/atlas-backup/shared/archive"
+	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/store"
+)
+
+// Version is the manifest format version this code writes and reads.
+const Version = 1
+
+// Status of a backup.
+type Status string
+
+const (
+	Succeeded Status = "SUCCEEDED"
+	Failed    Status = "FAILED"
+	// Partial: some parts were taken, others failed. Never restorable as a whole.
+	Partial Status = "PARTIAL"
+)
+
+// Manifest describes one backup.
+type Manifest struct {
+	FormatVersion int       `json:"formatVersion"`
+	BackupID      string    `json:"backupId"`
+	Cluster       string    `json:"cluster"`
+	Status        Status    `json:"status"`
+	Reasons       []string  `json:"reasons,omitempty"`
+	StartedAt     time.Time `json:"startedAt"`
+	FinishedAt    time.Time `json:"finishedAt"`
+	AtlasVersion  string    `json:"atlasVersion"`
+	// TablesSource: where the table names came from (properties, version, config).
+	TablesSource string  `json:"tablesSource,omitempty"`
+	Trigger      Trigger `json:"trigger"`
+	Window       Window  `json:"window"`
+	HBase        []Table `json:"hbase"`
+	Solr         []Collection `json:"solr"`
+	Config       *Config      `json:"config"`
+	Tool         Tool         `json:"tool"`
+}
+
+// Trigger records what started the backup.
+type Trigger struct {
+	// Source: cli, schedule, pre-upgrade, on-demand.
+	Source string `json:"source"`
+	// Detail: free text from the trigger (e.g. the upgrade ticket), validated upstream.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Window gives the time ranges each store's data covers.
+type Window struct {
+	// HBase: cells with timestamps in [Start, End) in ms since the epoch (Export's
+	// starttime/endtime), so every table is cut at the same instant.
+	HBaseStartMs int64 `json:"hbaseStartMs"`
+	HBaseEndMs   int64 `json:"hbaseEndMs"`
+	// Solr: when the first BACKUP was submitted and the last one completed.
+	SolrStart time.Time `json:"solrStart"`
+	SolrEnd   time.Time `json:"solrEnd"`
+}
+
+// Table is one exported HBase table.
+type Table struct {
+	Table     string       `json:"table"`
+	Schema    hbase.Schema `json:"schema"`
+	ExportDir string       `json:"exportDir"`
+	// Rows and Cells are read from the exported files; Counters from the job output.
+	Rows     int64            `json:"rows"`
+	Cells    int64            `json:"cells"`
+	Digest   string           `json:"digest"`
+	Counters map[string]int64 `json:"counters,omitempty"`
+	Objects  []store.ObjectInfo `json:"objects"`
+	Bytes    int64              `json:"bytes"`
+}
+
+// Collection is one backed-up Solr collection.
+type Collection struct {
+	Collection string `json:"collection"`
+	BackupName string `json:"backupName"`
+	Location   string `json:"location"`
+	AsyncID    string `json:"asyncId"`
+	Shards     []Shard `json:"shards"`
+	Docs       int64   `json:"docs"`
+	ConfigName string  `json:"configName,omitempty"`
+	Objects    []store.ObjectInfo `json:"objects"`
+	Bytes      int64              `json:"bytes"`
+}
+
+// Shard of a collection at backup time.
+type Shard struct {
+	Name   string `json:"name"`
+	Docs   int64  `json:"docs"`
+	Leader string `json:"leader,omitempty"`
+}
+
+// Config is the archived Atlas config folder.
+type Config struct {
+	Key    string         `json:"key"`
+	SHA256 string         `json:"sha256"`
+	Size   int64          `json:"size"`
+	Dir    string         `json:"dir"`
+	Files  []archive.File `json:"files"`
+}
+
+// Tool records what wrote the manifest.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Objects lists every artifact object of the backup (what verify re-checks).
+func (m *Manifest) Objects() []store.ObjectInfo {
+	var out []store.ObjectInfo
+	for _, t := range m.HBase {
+		out = append(out, t.Objects...)
+	}
+	for _, c := range m.Solr {
+		out = append(out, c.Objects...)
+	}
+	if m.Config != nil {
+		out = append(out, store.ObjectInfo{Key: m.Config.Key, Size: m.Config.Size, SHA256: m.Config.SHA256})
+	}
+	return out
+}
+
+// Marshal renders the manifest as indented JSON.
+func (m *Manifest) Marshal() ([]byte, error) {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("marshal manifest: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// Unmarshal parses a manifest, refusing formats newer than this code knows.
+func Unmarshal(b []byte) (*Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("parse manifest: %w", err)
+	}
+	if m.FormatVersion < 1 || m.FormatVersion > Version {
+		return nil, fmt.Errorf("manifest format version %d: this atlas-backup reads 1..%d", m.FormatVersion, Version)
+	}
+	if m.BackupID == "" || m.Cluster == "" {
+		return nil, errors.New("manifest without backupId or cluster")
+	}
+	return &m, nil
+}
+
+// Latest is the pointer at the newest SUCCEEDED backup.
+type Latest struct {
+	BackupID   string    `json:"backupId"`
+	Manifest   string    `json:"manifest"`
+	FinishedAt time.Time `json:"finishedAt"`
+}
