@@ -11,7 +11,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/atlas-backup/atlas-backup/shared/config"
-	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 	"github.com/atlas-backup/atlas-backup/shared/store"
@@ -20,11 +19,12 @@ import (
 // SolrAPI is what the engine needs of a Solr Collections API client (*solr.Client).
 type SolrAPI interface {
 	Preflight(ctx context.Context, collections []string, location string) error
-	Backup(ctx context.Context, req solr.BackupRequest) (solr.BackupResult, error)
+	Backup(ctx context.Context, req solr.BackupRequest) (solr.Submitted, error)
 	RequestStatus(ctx context.Context, asyncID string) (solr.Status, error)
+	DeleteStatus(ctx context.Context, asyncID string) error
 	Wait(ctx context.Context, asyncID string, opts solr.WaitOptions, onPoll func(solr.Status)) (solr.Status, error)
 	DocCount(ctx context.Context, collection string) (int64, map[string]int64, error)
-	ClusterStatus(ctx context.Context) (*solr.ClusterStatus, error)
+	ClusterStatus(ctx context.Context) (*solr.Cluster, error)
 }
 
 // Engine runs backup steps for one cluster. Every dependency is injected; main wires it.

@@ -75,6 +75,7 @@ func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Ma
 	if _, err := e.Store.Put(ctx, e.Layout.Manifest(p.BackupID), bytes.NewReader(b)); err != nil {
 		return m, &StoreFailed{Err: fmt.Errorf("write manifest %s: %w", e.Store.URL(e.Layout.Manifest(p.BackupID)), err)}
 	}
+	e.releaseAsyncIDs(ctx, p)
 	ev := Event{BackupID: p.BackupID, Part: "finalize", Phase: "done", Message: fmt.Sprintf("%s: manifest %s", m.Status, e.Store.URL(e.Layout.Manifest(p.BackupID)))}
 	if m.Status != manifest.Succeeded {
 		ev.Phase = "failed"
@@ -86,6 +87,20 @@ func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Ma
 		return m, &StoreFailed{Err: err}
 	}
 	return m, nil
+}
+
+// releaseAsyncIDs deletes the stored Solr task statuses once the manifest is written.
+// They are kept until then so that a second run of an interrupted backup finds the
+// first run's tasks (Solr refuses a known async id) instead of starting new backups.
+func (e *Engine) releaseAsyncIDs(ctx context.Context, p *Plan) {
+	if e.Solr == nil {
+		return
+	}
+	for _, c := range p.Collections {
+		if err := e.Solr.DeleteStatus(ctx, c.AsyncID); err != nil {
+			e.Log.Warn().Err(err).Str("backupId", p.BackupID).Str("asyncId", c.AsyncID).Msg("delete solr task status")
+		}
+	}
 }
 
 // missingParts names every planned part that produced no result and no failure line.

@@ -284,7 +284,8 @@ func (e *Engine) solrCounts(ctx context.Context, p *Plan) error {
 		if col, ok := cs.Collections[c.Collection]; ok {
 			c.ConfigName = col.ConfigName
 			for _, name := range sortedKeys(col.Shards) {
-				c.Shards = append(c.Shards, manifest.Shard{Name: name, Docs: perShard[name], Leader: col.Shards[name].LeaderNode()})
+				leader, _, _ := col.Shards[name].Leader()
+				c.Shards = append(c.Shards, manifest.Shard{Name: name, Docs: perShard[name], Leader: leader})
 			}
 		}
 	}
@@ -293,15 +294,25 @@ func (e *Engine) solrCounts(ctx context.Context, p *Plan) error {
 
 // describe captures a table's schema through `hbase shell -n` on the runner.
 func (e *Engine) describe(ctx context.Context, id, table string) (hbase.Schema, error) {
-	job := runner.Job{ID: jobID(id, "describe", table), Env: e.jobEnv(id)}
-	job.Steps = append(job.Steps, e.kinitSteps()...)
-	job.Steps = append(job.Steps, runner.Step{Argv: hbase.ShellStepArgv(e.Cfg.HBase.Command, hbase.DescribeScript(table))})
+	script, err := hbase.DescribeScript(table)
+	if err != nil {
+		return hbase.Schema{}, err
+	}
+	argv, err := hbase.ShellStdinArgv(e.Cfg.HBase.Command, script)
+	if err != nil {
+		return hbase.Schema{}, err
+	}
+	kinit, err := e.kinitSteps()
+	if err != nil {
+		return hbase.Schema{}, err
+	}
+	job := runner.Job{ID: jobID(id, "describe", table), Env: e.jobEnv(id), Steps: append(kinit, runner.Step{Argv: argv})}
 	st, err := e.runJob(ctx, job)
 	if err != nil {
 		return hbase.Schema{}, fmt.Errorf("hbase describe %s: %w", table, err)
 	}
 	if st.State != runner.StateSucceeded {
-		if hbase.IsTableNotFound(st.Output) {
+		if hbase.IsTableNotFound(st.Output + st.Message) {
 			return hbase.Schema{}, fmt.Errorf("hbase table %s does not exist", table)
 		}
 		return hbase.Schema{}, fmt.Errorf("hbase describe %s failed (exit %d): %s", table, st.ExitCode, lastLines(st.Output+"\n"+st.Message, 5))
@@ -334,11 +345,15 @@ func (e *Engine) jobEnv(id string) map[string]string {
 	return map[string]string{"KRB5CCNAME": "FILE:" + dir + "/krb5cc_atlas_backup_" + id}
 }
 
-func (e *Engine) kinitSteps() []runner.Step {
+func (e *Engine) kinitSteps() ([]runner.Step, error) {
 	if e.Cfg.HBase.Principal == "" {
-		return nil
+		return nil, nil
 	}
-	return []runner.Step{{Argv: hbase.KinitArgv(e.Cfg.HBase.Principal, e.HBaseKeytab)}}
+	argv, err := hbase.KinitArgv(e.Cfg.HBase.Principal, e.HBaseKeytab)
+	if err != nil {
+		return nil, err
+	}
+	return []runner.Step{{Argv: argv}}, nil
 }
 
 // jobID: <backup-id>-<kind>-<table as [A-Za-z0-9._-]>-<8 hex of the exact name>.

@@ -32,8 +32,11 @@ func (e *Engine) ExportSubmit(ctx context.Context, p *Plan, t TablePlan) (string
 	if err != nil {
 		return "", &BadInput{Err: err}
 	}
-	job := runner.Job{ID: t.JobID, Env: e.jobEnv(p.BackupID)}
-	job.Steps = append(job.Steps, e.kinitSteps()...)
+	kinit, err := e.kinitSteps()
+	if err != nil {
+		return "", &BadInput{Err: err}
+	}
+	job := runner.Job{ID: t.JobID, Env: e.jobEnv(p.BackupID), Steps: kinit}
 	switch {
 	case strings.HasPrefix(t.ExportDir, "/"):
 		if _, err := os.Stat(filepath.Join(t.ExportDir, "_SUCCESS")); err == nil {
@@ -47,11 +50,13 @@ func (e *Engine) ExportSubmit(ctx context.Context, p *Plan, t TablePlan) (string
 		}
 	case strings.HasPrefix(t.ExportDir, "hdfs://"):
 		parent := t.ExportDir[:strings.LastIndex(t.ExportDir, "/")]
-		job.Steps = append(job.Steps,
-			runner.Step{Argv: hbase.HDFSMkdirArgv(parent)},
-			runner.Step{Argv: hbase.HDFSChownArgv(parent, e.Cfg.HBase.Owner)},
-			runner.Step{Argv: hbase.HDFSRemoveArgv(t.ExportDir)},
-		)
+		mk, err1 := hbase.HDFSMkdirArgv(parent)
+		own, err2 := hbase.HDFSChownArgv(parent, e.Cfg.HBase.Owner)
+		rm, err3 := hbase.HDFSRemoveArgv(t.ExportDir)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return "", &BadInput{Err: err}
+		}
+		job.Steps = append(job.Steps, runner.Step{Argv: mk}, runner.Step{Argv: own}, runner.Step{Argv: rm})
 	}
 	job.Steps = append(job.Steps, runner.Step{Argv: argv})
 	h, err := e.Runner.Submit(ctx, job)
@@ -90,7 +95,7 @@ func (e *Engine) ExportShip(ctx context.Context, p *Plan, t TablePlan, st runner
 	if _, err := os.Stat(filepath.Join(t.ExportDir, "_SUCCESS")); err != nil {
 		return out, &ExportFailed{Err: fmt.Errorf("%s: export folder %s has no _SUCCESS marker: the job did not complete", t.Table, t.ExportDir)}
 	}
-	stats, err := hbase.ReadExportDir(t.ExportDir)
+	stats, err := hbase.ReadExportDir(os.DirFS(t.ExportDir), ".")
 	if err != nil {
 		return out, &ExportFailed{Err: fmt.Errorf("%s: read export: %w", t.Table, err)}
 	}
@@ -145,7 +150,7 @@ func (e *Engine) SolrShip(ctx context.Context, p *Plan, c CollectionPlan, st sol
 	out := manifest.Collection{Collection: c.Collection, BackupName: c.BackupName, Location: c.Location,
 		AsyncID: c.AsyncID, Shards: c.Shards, Docs: c.Docs, ConfigName: c.ConfigName}
 	if st.State != solr.StateCompleted {
-		return out, &SolrBackupFailed{Err: fmt.Errorf("%s: BACKUP %s: %s", c.Collection, st.State, st.Message)}
+		return out, &SolrBackupFailed{Err: fmt.Errorf("%s: BACKUP %s: %s %s", c.Collection, st.State, st.Msg, strings.Join(st.Failures, "; "))}
 	}
 	local := e.Cfg.Solr.LocalLocation
 	if local == "" {

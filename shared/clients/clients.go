@@ -167,7 +167,7 @@ func Open(ctx context.Context, cfg config.Config) (*Set, error) {
 	for _, n := range cfg.Solr.Nodes {
 		urls = append(urls, n.URL)
 	}
-	sc, err := solr.New(s.HTTP, urls)
+	sc, err := solr.New(solr.Options{Nodes: urls, HTTPClient: s.HTTP})
 	if err != nil {
 		return nil, fmt.Errorf("solr client: %w", err)
 	}
@@ -181,7 +181,7 @@ func (s *Set) Engine(log zerolog.Logger, toolVersion string) *backup.Engine {
 		Cfg: s.Cfg, Store: s.Store, Layout: s.Layout, Runner: s.Runner, Solr: s.Solr,
 		HBaseKeytab: s.HBaseKeytab, Log: log, ToolVersion: toolVersion,
 		Poll:     runner.Backoff{Initial: time.Second, Max: 15 * time.Second, Multiplier: 1.5},
-		SolrWait: solr.WaitOptions{Initial: time.Second, Max: 15 * time.Second, Factor: 1.5, NotFoundGrace: 30 * time.Second},
+		SolrWait: solr.WaitOptions{Initial: time.Second, Max: 15 * time.Second, Factor: 1.5, NotFoundGrace: 30 * time.Second, KeepStatus: true},
 		Login:    s.Login,
 	}
 	if s.Cfg.Atlas.URL != "" {

@@ -304,11 +304,13 @@ func (c *Config) Validate() error {
 			bad("hbase.keytab", "%v", err)
 		}
 	}
-	if err := hbase.ValidateOutDir(c.HBase.ExportDir); err != nil {
+	if err := hbase.ValidatePath(c.HBase.ExportDir); err != nil {
 		bad("hbase.exportDir", "%v", err)
 	} else if c.HBase.Runner.Type == RunnerLocal && !strings.HasPrefix(c.HBase.ExportDir, "/") &&
 		!strings.HasPrefix(c.HBase.ExportDir, "hdfs://") {
-		bad("hbase.exportDir", "with runner local must be a local path or hdfs://")
+		bad("hbase.exportDir", "with runner local must be an absolute local path or hdfs://")
+	} else if c.HBase.Runner.Type != RunnerLocal && strings.HasPrefix(c.HBase.ExportDir, "/") {
+		bad("hbase.exportDir", "with runner %s must be hdfs:// or s3:// (a path on the cluster's file system)", c.HBase.Runner.Type)
 	}
 	if !ownerRe.MatchString(c.HBase.Owner) {
 		bad("hbase.owner", "must be a user name, got %q", c.HBase.Owner)

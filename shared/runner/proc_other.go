@@ -1,0 +1,9 @@
+//go:build !unix
+
+package runner
+
+import "os/exec"
+
+// setProcessGroup is a no-op where process groups do not exist; cancellation kills only
+// the step's process.
+func setProcessGroup(cmd *exec.Cmd) {}
