@@ -84,6 +84,9 @@ func Open(ctx context.Context, cfg config.Config) (*Set, error) {
 		if err != nil {
 			return nil, fmt.Errorf("s3 client: %w", err)
 		}
+		if c.Options().Region == "" {
+			return nil, fmt.Errorf("store %s: %w", cfg.Store, ErrNoRegion)
+		}
 		s3c = c
 	}
 	st, prefix, err := store.Open(ctx, cfg.Store, s3c)

@@ -1,0 +1,79 @@
+package kerberos
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jcmturner/gokrb5/v8/client"
+	"github.com/jcmturner/gokrb5/v8/config"
+	"github.com/jcmturner/gokrb5/v8/keytab"
+)
+
+// SplitPrincipal splits "user@REALM" (or "service/host@REALM") into name and realm.
+// Without "@REALM" the realm is cfg's default_realm.
+func SplitPrincipal(principal string, cfg *config.Config) (name, realm string, err error) {
+	p := strings.TrimSpace(principal)
+	if p == "" {
+		return "", "", errors.New("principal: empty")
+	}
+	if strings.ContainsAny(p, " \t\r\n") {
+		return "", "", fmt.Errorf("principal %q: contains whitespace", principal)
+	}
+	name, realm, found := strings.Cut(p, "@")
+	if found {
+		if strings.Contains(realm, "@") {
+			return "", "", fmt.Errorf("principal %q: more than one @", principal)
+		}
+		if realm == "" {
+			return "", "", fmt.Errorf("principal %q: empty realm after @", principal)
+		}
+	} else {
+		if cfg == nil || cfg.LibDefaults.DefaultRealm == "" {
+			return "", "", fmt.Errorf("principal %q: no @REALM and no default_realm in krb5 config", principal)
+		}
+		realm = cfg.LibDefaults.DefaultRealm
+	}
+	if name == "" {
+		return "", "", fmt.Errorf("principal %q: empty name", principal)
+	}
+	return name, realm, nil
+}
+
+// NewClient logs in as principal with the keys of kt and returns the logged-in client.
+// principal is "user" or "user@REALM" (realm from cfg's default_realm when absent).
+// PA-FX-FAST is disabled, as MIT and AD KDCs require. A login failure is an *Error whose
+// Kind is ErrBadCredentials, ErrKDCUnreachable, ErrClockSkew... (see Classify).
+// Call Destroy on the client when done.
+func NewClient(principal string, kt *keytab.Keytab, cfg *config.Config) (*client.Client, error) {
+	if kt == nil {
+		return nil, errors.New("kerberos login: nil keytab")
+	}
+	if cfg == nil {
+		return nil, errors.New("kerberos login: nil krb5 config")
+	}
+	name, realm, err := SplitPrincipal(principal, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("kerberos login: %w", err)
+	}
+	full := name + "@" + realm
+	if !hasPrincipal(kt, name, realm) {
+		return nil, &Error{Op: "login", Principal: full, Kind: ErrBadCredentials,
+			Err: fmt.Errorf("keytab has no key for %s (it has %s)", full, strings.Join(KeytabPrincipals(kt), ", "))}
+	}
+	cl := client.NewWithKeytab(name, realm, kt, cfg, client.DisablePAFXFAST(true))
+	if err := cl.Login(); err != nil {
+		return nil, classified("login", full, "", err)
+	}
+	return cl, nil
+}
+
+// NewClientFromKeytabBytes parses keytab bytes (raw or base64, e.g. from Secrets
+// Manager) and logs in; see ParseKeytab and NewClient.
+func NewClientFromKeytabBytes(principal string, keytabBytes []byte, cfg *config.Config) (*client.Client, error) {
+	kt, err := ParseKeytab(keytabBytes)
+	if err != nil {
+		return nil, fmt.Errorf("kerberos login as %s: %w", principal, err)
+	}
+	return NewClient(principal, kt, cfg)
+}
