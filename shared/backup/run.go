@@ -25,7 +25,7 @@ func (e *Engine) Run(ctx context.Context, in PlanInput) (*manifest.Manifest, err
 		}
 		m, ferr := e.Finalize(ctx, p, Results{Failures: splitErr(err)})
 		if ferr != nil {
-			return m, fmt.Errorf("%w (and the FAILED manifest could not be written: %v)", err, ferr)
+			return m, fmt.Errorf("%w (and the FAILED manifest could not be written: %w)", err, ferr)
 		}
 		return m, err
 	}

@@ -148,7 +148,11 @@ func classifyMessage(msg string) error {
 	switch {
 	case strings.Contains(m, "task with the same requestid already exists"):
 		return errAsyncIDExists
-	case strings.Contains(m, "solr.allowpaths"), strings.Contains(m, "must be relative to solr_home"):
+	case strings.Contains(m, "expected to hold a single directory. number found: 0"):
+		return ErrBackupNotFound
+	// Whole phrases of Solr's messages: the messages also carry paths, which may hold
+	// any word.
+	case strings.Contains(m, "set system property 'solr.allowpaths'"), strings.Contains(m, "must be relative to solr_home, solr_data_home"):
 		return ErrLocationNotAllowed
 	case strings.Contains(m, "specified location") && strings.Contains(m, "does not exist"):
 		return ErrLocationMissing
@@ -159,8 +163,6 @@ func classifyMessage(msg string) error {
 		strings.Contains(m, "collection not found"),
 		strings.Contains(m, "not found") && strings.Contains(m, "collection:"):
 		return ErrCollectionNotFound
-	case strings.Contains(m, "expected to hold a single directory. number found: 0"):
-		return ErrBackupNotFound
 	case strings.Contains(m, "unknown action"), strings.Contains(m, "invalid action"):
 		return errUnsupportedAction
 	}

@@ -30,13 +30,10 @@ type NodeInfo struct {
 // "_ALL_" allows all).
 func (n NodeInfo) AllowedPaths() []string {
 	var out []string
-	for _, p := range []string{n.SolrHome, n.CoreRoot, n.DataHome} {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	for _, p := range strings.Split(n.AllowPaths, ",") {
-		if p = strings.TrimSpace(p); p != "" {
+	seen := map[string]bool{}
+	for _, p := range append([]string{n.SolrHome, n.CoreRoot, n.DataHome}, strings.Split(n.AllowPaths, ",")...) {
+		if p = strings.TrimSpace(p); p != "" && !seen[p] {
+			seen[p] = true
 			out = append(out, p)
 		}
 	}
