@@ -494,8 +494,8 @@ func TestKillAndResume(t *testing.T) {
 	if got := backupID(t, r.stderr); got != id {
 		t.Fatalf("second run took backup %s, want the interrupted %s", got, id)
 	}
-	if !strings.Contains(r.stderr, "already submitted") && !strings.Contains(r.stderr, "earlier run") {
-		t.Errorf("second run did not find the first run's Solr backups:\n%s", r.stderr)
+	if n := strings.Count(r.stderr, "already submitted by an earlier run"); n != 3 {
+		t.Errorf("second run found %d of the first run's 3 Solr backups:\n%s", n, r.stderr)
 	}
 	m := readManifest(t, cluster, id)
 	if m.Status != manifest.Succeeded {

@@ -35,10 +35,10 @@ type Manifest struct {
 	FinishedAt    time.Time `json:"finishedAt"`
 	AtlasVersion  string    `json:"atlasVersion"`
 	// TablesSource: where the table names came from (properties, version, config).
-	TablesSource string  `json:"tablesSource,omitempty"`
-	Trigger      Trigger `json:"trigger"`
-	Window       Window  `json:"window"`
-	HBase        []Table `json:"hbase"`
+	TablesSource string       `json:"tablesSource,omitempty"`
+	Trigger      Trigger      `json:"trigger"`
+	Window       Window       `json:"window"`
+	HBase        []Table      `json:"hbase"`
 	Solr         []Collection `json:"solr"`
 	Config       *Config      `json:"config"`
 	Tool         Tool         `json:"tool"`
@@ -69,23 +69,23 @@ type Table struct {
 	Schema    hbase.Schema `json:"schema"`
 	ExportDir string       `json:"exportDir"`
 	// Rows and Cells are read from the exported files; Counters from the job output.
-	Rows     int64            `json:"rows"`
-	Cells    int64            `json:"cells"`
-	Digest   string           `json:"digest"`
-	Counters map[string]int64 `json:"counters,omitempty"`
+	Rows     int64              `json:"rows"`
+	Cells    int64              `json:"cells"`
+	Digest   string             `json:"digest"`
+	Counters map[string]int64   `json:"counters,omitempty"`
 	Objects  []store.ObjectInfo `json:"objects"`
 	Bytes    int64              `json:"bytes"`
 }
 
 // Collection is one backed-up Solr collection.
 type Collection struct {
-	Collection string `json:"collection"`
-	BackupName string `json:"backupName"`
-	Location   string `json:"location"`
-	AsyncID    string `json:"asyncId"`
-	Shards     []Shard `json:"shards"`
-	Docs       int64   `json:"docs"`
-	ConfigName string  `json:"configName,omitempty"`
+	Collection string             `json:"collection"`
+	BackupName string             `json:"backupName"`
+	Location   string             `json:"location"`
+	AsyncID    string             `json:"asyncId"`
+	Shards     []Shard            `json:"shards"`
+	Docs       int64              `json:"docs"`
+	ConfigName string             `json:"configName,omitempty"`
 	Objects    []store.ObjectInfo `json:"objects"`
 	Bytes      int64              `json:"bytes"`
 }

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -40,6 +42,7 @@ func NewLocal(workDir string) *Local {
 }
 
 func (l *Local) logPath(id string) string    { return filepath.Join(l.workDir, id+".log") }
+func (l *Local) pidPath(id string) string    { return filepath.Join(l.workDir, id+".pid") }
 func (l *Local) statusPath(id string) string { return filepath.Join(l.workDir, id+".status.json") }
 
 // Submit starts the job's steps in a goroutine. The processes run under ctx: cancelling
@@ -60,6 +63,9 @@ func (l *Local) Submit(ctx context.Context, job Job) (string, error) {
 	if err := os.MkdirAll(l.workDir, 0o700); err != nil {
 		return "", fmt.Errorf("local submit %s: work dir: %w", job.ID, err)
 	}
+	// A step left running by an earlier process that died without cleaning up (a killed
+	// CLI) would race this attempt for the same output: end it first.
+	l.killLeftover(job.ID)
 	if err := os.Remove(l.statusPath(job.ID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("local submit %s: remove old status: %w", job.ID, err)
 	}
@@ -83,7 +89,9 @@ func (l *Local) run(ctx context.Context, job Job, r *localRun, logf *os.File) {
 		r.status.StepIndex = i
 		l.mu.Unlock()
 		fmt.Fprintf(logf, "atlas-backup: step %d/%d: %s\n", i+1, len(job.Steps), ShellQuote(step.Argv))
-		code, err := runStep(ctx, step.Argv, env, logf)
+		code, err := runStep(ctx, step.Argv, env, logf, func(pid int) {
+			_ = os.WriteFile(l.pidPath(job.ID), []byte(strconv.Itoa(pid)), 0o600)
+		})
 		if err != nil {
 			final = Status{State: StateFailed, ExitCode: code, StepIndex: i,
 				Message: fmt.Sprintf("step %d/%d (%s): %s", i+1, len(job.Steps), step.Argv[0], err)}
@@ -91,6 +99,7 @@ func (l *Local) run(ctx context.Context, job Job, r *localRun, logf *os.File) {
 			break
 		}
 	}
+	_ = os.Remove(l.pidPath(job.ID))
 	if err := l.writeStatusFile(job.ID, final); err != nil && final.State == StateSucceeded {
 		final = Status{State: StateFailed, ExitCode: 0, StepIndex: final.StepIndex, Message: err.Error()}
 	}
@@ -101,7 +110,7 @@ func (l *Local) run(ctx context.Context, job Job, r *localRun, logf *os.File) {
 
 // runStep runs argv with its own process group, output to out. It returns the exit code
 // (-1 when the process did not exit normally) and an error for anything but exit 0.
-func runStep(ctx context.Context, argv, env []string, out *os.File) (int, error) {
+func runStep(ctx context.Context, argv, env []string, out *os.File, started func(pid int)) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return -1, fmt.Errorf("not started: %w", err)
 	}
@@ -112,7 +121,11 @@ func runStep(ctx context.Context, argv, env []string, out *os.File) (int, error)
 	cmd.Stderr = out
 	setProcessGroup(cmd)
 	cmd.WaitDelay = 10 * time.Second
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		return -1, fmt.Errorf("run: %w", err)
+	}
+	started(cmd.Process.Pid)
+	if err := cmd.Wait(); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			if ctx.Err() != nil {
@@ -123,6 +136,19 @@ func runStep(ctx context.Context, argv, env []string, out *os.File) (int, error)
 		return -1, fmt.Errorf("run: %w", err)
 	}
 	return 0, nil
+}
+
+// killLeftover kills the process group recorded for job id by an earlier process, if it
+// is still alive.
+func (l *Local) killLeftover(id string) {
+	b, err := os.ReadFile(l.pidPath(id))
+	if err != nil {
+		return
+	}
+	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
+		killGroup(pid)
+	}
+	_ = os.Remove(l.pidPath(id))
 }
 
 // Status reports the job's state and the tail of its log.

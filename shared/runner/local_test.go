@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -143,5 +144,36 @@ func TestLocalOutputBounded(t *testing.T) {
 	}
 	if !strings.HasSuffix(st.Output, "THE-END\n") {
 		t.Errorf("tail lost: %q", tail(st.Output, 40))
+	}
+}
+
+// A step left running by a process that died (a killed CLI) is killed before the same
+// job is submitted again, so two attempts never write the same output at once.
+func TestLocalKillsLeftoverOfDeadProcess(t *testing.T) {
+	dir := t.TempDir()
+	orphan := exec.Command("sleep", "300")
+	orphan.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := orphan.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { orphan.Wait(); close(exited) }()
+	defer orphan.Process.Kill()
+	if err := os.WriteFile(filepath.Join(dir, "job-1.pid"), []byte(strconv.Itoa(orphan.Process.Pid)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l := NewLocal(dir)
+	h, err := l.Submit(context.Background(), Job{ID: "job-1", Steps: []Step{{Argv: []string{"true"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the leftover process group of the earlier attempt is still running")
+	}
+	<-l.Done(h)
+	if st, _ := l.Status(context.Background(), h); st.State != StateSucceeded {
+		t.Fatalf("state %s: %s", st.State, st.Message)
 	}
 }

@@ -7,3 +7,6 @@ import "os/exec"
 // setProcessGroup is a no-op where process groups do not exist; cancellation kills only
 // the step's process.
 func setProcessGroup(cmd *exec.Cmd) {}
+
+// killGroup is a no-op where process groups do not exist.
+func killGroup(pgid int) {}
