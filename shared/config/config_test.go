@@ -1,0 +1,127 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const valid = `
+cluster: prod-hdp3
+atlas:
+  confDir: /etc/atlas/conf
+kerberos:
+  krb5Conf: /etc/krb5.conf
+  principal: infra-solr@EXAMPLE.COM
+  keytab: /etc/security/keytabs/solr.keytab
+hbase:
+  runner: {type: local}
+  principal: hbase@EXAMPLE.COM
+  keytab: /etc/security/keytabs/hbase.keytab
+  exportDir: hdfs://nn1:8020/backup/atlas
+solr:
+  nodes:
+    - {url: "https://solr1.example.com:8886/solr", spn: HTTP/solr1.example.com}
+  caFile: /etc/pki/ca.pem
+  location: /mnt/solr-backup
+store: s3://my-backups/atlas
+`
+
+func TestParseValid(t *testing.T) {
+	c, err := Parse([]byte(valid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HBase.Versions != 2147483647 || c.Concurrency != 3 || c.HBase.Command != "hbase" || c.HBase.Owner != "hbase" {
+		t.Errorf("defaults not applied: %+v", c.HBase)
+	}
+	if strings.Join(c.Solr.Collections, ",") != "vertex_index,edge_index,fulltext_index" {
+		t.Errorf("default collections: %v", c.Solr.Collections)
+	}
+}
+
+func TestUnknownFieldRefused(t *testing.T) {
+	_, err := Parse([]byte(valid + "stroe: s3://typo\n"))
+	if err == nil || !strings.Contains(err.Error(), "stroe") {
+		t.Fatalf("err = %v, want the unknown field named", err)
+	}
+}
+
+// Each case changes one line of the valid config; the error must name the field.
+func TestValidateNamesFieldAndRule(t *testing.T) {
+	long := strings.Repeat("x", 300)
+	tests := []struct {
+		name, from, to, field string
+	}{
+		{"cluster metachar", "cluster: prod-hdp3", "cluster: 'a;b'", "cluster"},
+		{"cluster dotdot", "cluster: prod-hdp3", "cluster: '..'", "cluster"},
+		{"cluster long", "cluster: prod-hdp3", "cluster: " + long, "cluster"},
+		{"store scheme", "store: s3://my-backups/atlas", "store: ftp://x/y", "store"},
+		{"store traversal", "store: s3://my-backups/atlas", "store: s3://my-backups/../x", "store"},
+		{"store relative file", "store: s3://my-backups/atlas", "store: file://rel/dir", "store"},
+		{"confDir relative", "confDir: /etc/atlas/conf", "confDir: etc/atlas", "atlas.confDir"},
+		{"confDir space", "confDir: /etc/atlas/conf", "confDir: '/etc/at las'", "atlas.confDir"},
+		{"principal injection", "principal: infra-solr@EXAMPLE.COM", "principal: 'a$(id)@X'", "kerberos.principal"},
+		{"keytab relative", "keytab: /etc/security/keytabs/solr.keytab", "keytab: solr.keytab", "kerberos.keytab"},
+		{"runner type", "runner: {type: local}", "runner: {type: ssh}", "hbase.runner.type"},
+		{"ssm without instance", "runner: {type: local}", "runner: {type: ssm}", "hbase.runner.instanceId"},
+		{"emr bad cluster id", "runner: {type: local}", "runner: {type: emr, clusterId: 'j-1;x'}", "hbase.runner.clusterId"},
+		{"export dir newline", "exportDir: hdfs://nn1:8020/backup/atlas", "exportDir: \"/tmp/a\\nb\"", "hbase.exportDir"},
+		{"export dir dotdot", "exportDir: hdfs://nn1:8020/backup/atlas", "exportDir: /tmp/../etc", "hbase.exportDir"},
+		{"solr url scheme", `url: "https://solr1.example.com:8886/solr"`, `url: "ftp://solr1"`, "solr.nodes[0].url"},
+		{"solr url credentials", `url: "https://solr1.example.com:8886/solr"`, `url: "https://u:p@solr1/solr"`, "solr.nodes[0].url"},
+		{"spn with realm", "spn: HTTP/solr1.example.com", "spn: HTTP/solr1.example.com@EXAMPLE.COM", "solr.nodes[0].spn"},
+		{"location relative", "location: /mnt/solr-backup", "location: backups", "solr.location"},
+		{"location traversal", "location: /mnt/solr-backup", "location: /mnt/../etc", "solr.location"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := strings.Replace(valid, tt.from, tt.to, 1)
+			if in == valid {
+				t.Fatalf("test case does not change the config: %q not found", tt.from)
+			}
+			_, err := Parse([]byte(in))
+			var fe *FieldError
+			if err == nil || !errors.As(err, &fe) {
+				t.Fatalf("err = %v, want a *FieldError", err)
+			}
+			if !strings.Contains(err.Error(), tt.field+":") {
+				t.Fatalf("error does not name %q:\n%v", tt.field, err)
+			}
+		})
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	in := strings.Replace(strings.Replace(valid, "cluster: prod-hdp3", "cluster: 'a b'", 1),
+		"location: /mnt/solr-backup", "location: rel", 1)
+	_, err := Parse([]byte(in))
+	if err == nil || !strings.Contains(err.Error(), "cluster:") || !strings.Contains(err.Error(), "solr.location:") {
+		t.Fatalf("want both problems, got: %v", err)
+	}
+}
+
+func TestHostileCollectionsAndTables(t *testing.T) {
+	for _, bad := range []string{"a b", "../x", "x;y", "$(id)", "a`b`", "-x", strings.Repeat("c", 300)} {
+		c, err := Parse([]byte(valid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Solr.Collections = []string{bad}
+		c.HBase.Tables = []string{bad}
+		err = c.Validate()
+		if err == nil || !strings.Contains(err.Error(), "solr.collections[0]:") || !strings.Contains(err.Error(), "hbase.tables[0]:") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+func TestEnvironmentOverrides(t *testing.T) {
+	c := Defaults()
+	c.applyEnv(func(k string) string {
+		return map[string]string{"ATLAS_BACKUP_STORE": "file:///srv/b", "ATLAS_BACKUP_CLUSTER": "c2", "KRB5_CONFIG": "/k/krb5.conf", "HOME": "/home/u"}[k]
+	})
+	if c.Store != "file:///srv/b" || c.Cluster != "c2" || c.Kerberos.Krb5Conf != "/k/krb5.conf" || c.WorkDir != "/home/u/.local/state/atlas-backup" {
+		t.Fatalf("%+v", c)
+	}
+}
