@@ -16,6 +16,14 @@ deps: ## install what a fresh machine lacks (Debian packages, moto, Go modules)
 build: ## build the CLI into bin/
 	$(GO) build -trimpath -o bin/atlas-backup ./cmd/atlas-backup
 
+.PHONY: demo
+demo: ## the main job end to end: stack up, seed, backup into S3 (moto), verify, summary
+	scripts/demo
+
+.PHONY: bench
+bench: ## benchmarks: archive+upload throughput and peak RSS; end-to-end backup vs the manual commands
+	scripts/bench
+
 .PHONY: unit
 unit: ## unit tests only (no servers)
 	$(GO) test $(GOTEST_FLAGS) $(PKGS)

@@ -11,6 +11,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/atlas"
@@ -161,14 +162,22 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	} else if err := e.solrCounts(ctx, p); err != nil {
 		problems = append(problems, fmt.Errorf("solr: %w", err))
 	}
-	// HBase: every table exists; record its schema for restore.
+	// HBase: every table exists; record its schema for restore. One shell per table,
+	// concurrently: each is a JVM start on the runner host.
+	descErrs := make([]error, len(p.Tables))
+	var wg sync.WaitGroup
 	for i := range p.Tables {
-		s, err := e.describe(ctx, id, p.Tables[i].Table)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.Tables[i].Schema, descErrs[i] = e.describe(ctx, id, p.Tables[i].Table)
+		}()
+	}
+	wg.Wait()
+	for _, err := range descErrs {
 		if err != nil {
 			problems = append(problems, err)
-			continue
 		}
-		p.Tables[i].Schema = s
 	}
 	if len(problems) > 0 {
 		err := &PreflightFailed{Err: errors.Join(problems...)}
