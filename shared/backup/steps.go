@@ -59,6 +59,13 @@ func (e *Engine) ExportSubmit(ctx context.Context, p *Plan, t TablePlan) (string
 		job.Steps = append(job.Steps, runner.Step{Argv: mk}, runner.Step{Argv: own}, runner.Step{Argv: rm})
 	}
 	job.Steps = append(job.Steps, runner.Step{Argv: argv})
+	if !strings.HasPrefix(t.ExportDir, "/") {
+		cp, err := e.distCpStep(p.BackupID, t.Table, t.ExportDir)
+		if err != nil {
+			return "", &BadInput{Err: err}
+		}
+		job.Steps = append(job.Steps, cp)
+	}
 	h, err := e.Runner.Submit(ctx, job)
 	if err != nil {
 		return "", &ExportFailed{Err: fmt.Errorf("submit export of %s: %w", t.Table, err)}
@@ -90,7 +97,7 @@ func (e *Engine) ExportShip(ctx context.Context, p *Plan, t TablePlan, st runner
 		out.Counters = c.Raw
 	}
 	if !strings.HasPrefix(t.ExportDir, "/") {
-		return out, &ExportFailed{Err: fmt.Errorf("%s: shipping %s needs the cluster's distcp into an s3:// store, which this build does not run yet", t.Table, t.ExportDir)}
+		return e.shipRemote(ctx, p, t, out)
 	}
 	if _, err := os.Stat(filepath.Join(t.ExportDir, "_SUCCESS")); err != nil {
 		return out, &ExportFailed{Err: fmt.Errorf("%s: export folder %s has no _SUCCESS marker: the job did not complete", t.Table, t.ExportDir)}

@@ -312,6 +312,9 @@ func (c *Config) Validate() error {
 	} else if c.HBase.Runner.Type != RunnerLocal && strings.HasPrefix(c.HBase.ExportDir, "/") {
 		bad("hbase.exportDir", "with runner %s must be hdfs:// or s3:// (a path on the cluster's file system)", c.HBase.Runner.Type)
 	}
+	if !strings.HasPrefix(c.HBase.ExportDir, "/") && c.HBase.ExportDir != "" && !strings.HasPrefix(c.Store, "s3://") {
+		bad("hbase.exportDir", "on cluster storage (%s) needs an s3:// store: the cluster copies the export there with distcp", c.HBase.ExportDir)
+	}
 	if !ownerRe.MatchString(c.HBase.Owner) {
 		bad("hbase.owner", "must be a user name, got %q", c.HBase.Owner)
 	}
