@@ -92,6 +92,19 @@ func variant(t *testing.T, cluster string, change func(m map[string]any)) string
 	return p
 }
 
+func workDirOf(t *testing.T, cfg string) string {
+	t.Helper()
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m["workDir"].(string)
+}
+
 func sub(m map[string]any, key string) map[string]any { return m[key].(map[string]any) }
 
 type result struct {
@@ -232,6 +245,24 @@ func TestBackupVerify(t *testing.T) {
 	var latest manifest.Latest
 	if err := json.Unmarshal(getObject(t, "atlas/"+cluster+"/latest.json"), &latest); err != nil || latest.BackupID != id {
 		t.Fatalf("latest = %+v (%v), want %s", latest, err, id)
+	}
+
+	// the JSON log: the backup id on every line, nothing of the keytabs
+	logData, err := os.ReadFile(filepath.Join(workDirOf(t, cfg), "atlas-backup.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(logData)), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil || rec["backupId"] != id {
+			t.Fatalf("log line without backupId %s: %s", id, line)
+		}
+	}
+	for _, kt := range []string{os.Getenv("STACK_CLIENT_KEYTAB"), os.Getenv("STACK_HBASE_KEYTAB")} {
+		b, _ := os.ReadFile(kt)
+		if len(b) > 40 && (bytes.Contains(logData, b[len(b)-32:]) || strings.Contains(string(logData), hex.EncodeToString(b[len(b)-32:]))) {
+			t.Fatalf("key material of %s in the log", kt)
+		}
 	}
 
 	// describe --output json prints the manifest

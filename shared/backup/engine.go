@@ -42,7 +42,8 @@ type Engine struct {
 	// Login, when set, logs in to the KDC as the Solr/Atlas client; its failure is a
 	// preflight problem (KDC unreachable, wrong keytab or principal).
 	Login func(ctx context.Context) error
-	Log   zerolog.Logger
+	// Log carries the backup id on every line (the caller adds it with With()).
+	Log zerolog.Logger
 	// Progress, when set, sees every step event (the CLI prints them on stderr).
 	Progress func(Event)
 	Now      func() time.Time
@@ -77,7 +78,7 @@ func (e *Engine) emit(ev Event) {
 	if ev.Phase == "failed" {
 		lg = e.Log.Error()
 	}
-	lg.Str("backupId", ev.BackupID).Str("part", ev.Part).Str("name", ev.Name).Str("phase", ev.Phase).
+	lg.Str("part", ev.Part).Str("name", ev.Name).Str("phase", ev.Phase).
 		Int64("bytes", ev.Bytes).Msg(ev.Message)
 	if e.Progress != nil {
 		e.Progress(ev)

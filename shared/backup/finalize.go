@@ -98,7 +98,7 @@ func (e *Engine) releaseAsyncIDs(ctx context.Context, p *Plan) {
 	}
 	for _, c := range p.Collections {
 		if err := e.Solr.DeleteStatus(ctx, c.AsyncID); err != nil {
-			e.Log.Warn().Err(err).Str("backupId", p.BackupID).Str("asyncId", c.AsyncID).Msg("delete solr task status")
+			e.Log.Warn().Err(err).Str("asyncId", c.AsyncID).Msg("delete solr task status")
 		}
 	}
 }
