@@ -89,7 +89,7 @@ func (e *Engine) ExportStatus(ctx context.Context, handle string) (runner.Status
 // ExportShip checks a finished export, reads its rows, cells and digest from the
 // exported files, and ships them into the store with size and checksum per object.
 func (e *Engine) ExportShip(ctx context.Context, p *Plan, t TablePlan, st runner.Status) (manifest.Table, error) {
-	out := manifest.Table{Table: t.Table, Schema: t.Schema, ExportDir: t.ExportDir}
+	out := manifest.Table{Table: t.Table, Schema: t.Schema, ExportDir: t.ExportDir, Versions: e.Cfg.HBase.Versions}
 	if st.State != runner.StateSucceeded {
 		return out, &ExportFailed{Err: fmt.Errorf("%s: job %s (exit %d): %s", t.Table, st.State, st.ExitCode, lastLines(st.Output+"\n"+st.Message, 6))}
 	}
@@ -158,6 +158,9 @@ func (e *Engine) SolrShip(ctx context.Context, p *Plan, c CollectionPlan, st sol
 		AsyncID: c.AsyncID, Shards: c.Shards, Docs: c.Docs, ConfigName: c.ConfigName}
 	if st.State != solr.StateCompleted {
 		return out, &SolrBackupFailed{Err: fmt.Errorf("%s: BACKUP %s: %s %s", c.Collection, st.State, st.Msg, strings.Join(st.Failures, "; "))}
+	}
+	if err := e.recordSolrDigest(ctx, p, c, &out); err != nil {
+		return out, err
 	}
 	local := e.Cfg.Solr.LocalLocation
 	if local == "" {

@@ -46,6 +46,10 @@ Commands:
   list              list the cluster's backups
   describe <id>     show one backup's manifest
   verify <id>       re-download every object and check its size and SHA-256
+  restore <id>      put a backup back: [--only hbase,solr,config] [--suffix S]
+                    [--target DIR] [--yes]; stop Atlas first
+  drill <id>        restore into scratch names, compare with the manifest, drop them
+                    [--suffix S]
   version           print the version
 
 Global flags:
@@ -53,8 +57,9 @@ Global flags:
   --output text|json
   --log-file FILE   JSON log (default <workDir>/atlas-backup.log); "-" for stderr
 
-Exit codes: 0 ok, 1 backup failed/partial or verify mismatch, 2 usage or invalid input,
-3 unknown backup id, 130 interrupted (run again to resume).
+Exit codes: 0 ok, 1 backup failed/partial, verify or drill mismatch, restore failed,
+2 usage or invalid input, 3 unknown backup id, 4 restore/drill refused before anything
+was changed, 130 interrupted (run again to resume a backup).
 `
 
 type app struct {
@@ -96,6 +101,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return a.describe(ctx, cargs)
 	case "verify":
 		return a.verify(ctx, cargs)
+	case "restore":
+		return a.restore(ctx, cargs)
+	case "drill":
+		return a.drill(ctx, cargs)
 	case "version":
 		fmt.Fprintln(stdout, "atlas-backup", Version)
 		return ExitOK

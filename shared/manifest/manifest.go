@@ -69,9 +69,15 @@ type Table struct {
 	Schema    hbase.Schema `json:"schema"`
 	ExportDir string       `json:"exportDir"`
 	// Rows and Cells are read from the exported files; Counters from the job output.
-	Rows     int64              `json:"rows"`
-	Cells    int64              `json:"cells"`
-	Digest   string             `json:"digest"`
+	Rows  int64 `json:"rows"`
+	Cells int64 `json:"cells"`
+	// Digest is hbase's order-independent cell digest ("cellsum-sha256:...") of the
+	// exported cells: a restore drill exports the restored table with the same Versions
+	// and Window and compares.
+	Digest string `json:"digest"`
+	// Versions is the number of cell versions Export was asked for (0 in manifests
+	// written before it was recorded: the config's hbase.versions then applies).
+	Versions int                `json:"versions,omitempty"`
 	Counters map[string]int64   `json:"counters,omitempty"`
 	Objects  []store.ObjectInfo `json:"objects"`
 	Bytes    int64              `json:"bytes"`
@@ -79,13 +85,19 @@ type Table struct {
 
 // Collection is one backed-up Solr collection.
 type Collection struct {
-	Collection string             `json:"collection"`
-	BackupName string             `json:"backupName"`
-	Location   string             `json:"location"`
-	AsyncID    string             `json:"asyncId"`
-	Shards     []Shard            `json:"shards"`
-	Docs       int64              `json:"docs"`
-	ConfigName string             `json:"configName,omitempty"`
+	Collection string  `json:"collection"`
+	BackupName string  `json:"backupName"`
+	Location   string  `json:"location"`
+	AsyncID    string  `json:"asyncId"`
+	Shards     []Shard `json:"shards"`
+	Docs       int64   `json:"docs"`
+	ConfigName string  `json:"configName,omitempty"`
+	// Digest is solr's order-independent digest over the ids and stored fields of every
+	// document ("docsum-sha256:...", solr.Client.Digest), read right after the BACKUP
+	// completed; DigestDocs is the number of documents it covers. Empty in manifests
+	// written before digests were recorded: a drill then compares doc counts only.
+	Digest     string             `json:"digest,omitempty"`
+	DigestDocs int64              `json:"digestDocs,omitempty"`
 	Objects    []store.ObjectInfo `json:"objects"`
 	Bytes      int64              `json:"bytes"`
 }

@@ -275,3 +275,18 @@ func (c *Client) checkLocation(ctx context.Context, location string) ([]error, e
 	}
 	return problems, nil
 }
+
+// CheckLocation runs the location half of Preflight alone (allowed by solr.allowPaths and
+// present on every node), for a RESTORE that reads a backup folder from it. It returns
+// the problems found (errors.Join of *ProblemError), nil when all is well, or the error
+// that kept it from checking.
+func (c *Client) CheckLocation(ctx context.Context, location string) error {
+	if err := ValidateLocation(location); err != nil {
+		return err
+	}
+	problems, err := c.checkLocation(ctx, location)
+	if err != nil {
+		return fmt.Errorf("solr location check: %w", err)
+	}
+	return errors.Join(problems...)
+}

@@ -15,6 +15,9 @@ import (
 //	<prefix>/<cluster>/<id>/config/atlas-conf.tar.gz        ConfigArchive
 //	<prefix>/<cluster>/<id>/hbase/<table>/<rel>             HBase
 //	<prefix>/<cluster>/<id>/solr/<collection>/<rel>         Solr
+//	<prefix>/<cluster>/_restore/<restore-id>/                RestoreScratch (a restore's own
+//	                                                        scratch objects, deleted after)
+//	<prefix>/<cluster>/_restore/<restore-id>/hbase/<table>/<rel>  RestoreCheck
 //
 // With an empty Prefix keys start at <cluster>/ (no leading '/'). Prefix is the
 // one Open returns (no leading or trailing '/').
@@ -82,6 +85,20 @@ func (l Layout) HBase(id, table, rel string) string {
 // collection. An empty rel gives the collection's folder, ending in '/'.
 func (l Layout) Solr(id, collection, rel string) string {
 	return l.Backup(id) + "solr/" + collection + "/" + rel
+}
+
+// RestoreScratch is the folder of one restore's scratch objects: the check exports a
+// cluster copies out of HDFS for the tool to read, deleted when the check is done.
+// "_restore" is never a backup id (ids start with a letter or digit), so List and
+// BackupIDFromKey callers that validate ids skip it.
+func (l Layout) RestoreScratch(restoreID string) string {
+	return l.Backups() + "_restore/" + restoreID + "/"
+}
+
+// RestoreCheck is the key of file rel of the check export of a restored table. An
+// empty rel gives the table's folder, ending in '/'.
+func (l Layout) RestoreCheck(restoreID, table, rel string) string {
+	return l.RestoreScratch(restoreID) + "hbase/" + TableSegment(table) + "/" + rel
 }
 
 // BackupIDFromKey returns the backup id of a key under Backups() ("" and false

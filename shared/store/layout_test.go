@@ -37,6 +37,10 @@ func TestLayoutKeys(t *testing.T) {
 			"backups/atlas/prod/20250101T020000Z/solr/vertex_index/snapshot/shard1/segments_2", "prod/20250101T020000Z/solr/vertex_index/snapshot/shard1/segments_2"},
 		{"Solr folder", func(l store.Layout) string { return l.Solr(id, "fulltext_index", "") },
 			"backups/atlas/prod/20250101T020000Z/solr/fulltext_index/", "prod/20250101T020000Z/solr/fulltext_index/"},
+		{"RestoreScratch", func(l store.Layout) string { return l.RestoreScratch("r20250102T030000Z-abcdef") },
+			"backups/atlas/prod/_restore/r20250102T030000Z-abcdef/", "prod/_restore/r20250102T030000Z-abcdef/"},
+		{"RestoreCheck", func(l store.Layout) string { return l.RestoreCheck("r1", "atlas:t", "part-m-00000") },
+			"backups/atlas/prod/_restore/r1/hbase/atlas=t/part-m-00000", "prod/_restore/r1/hbase/atlas=t/part-m-00000"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

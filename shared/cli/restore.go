@@ -1,0 +1,247 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/atlas-backup/atlas-backup/shared/restore"
+)
+
+// ExitRefused: restore or drill was checked and refused before any server was changed
+// (manifest not SUCCEEDED, a stored object missing or altered, a target not empty or
+// existing without --yes, scratch names colliding, Atlas running).
+const ExitRefused = 4
+
+// parseMixed parses flags that may come before or after the positional arguments
+// (`restore ID --yes` as well as `restore --yes ID`).
+func parseMixed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func (a *app) restoreProgress(ev restore.Event) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	what := ev.Part
+	if ev.Name != "" {
+		what += " " + ev.Name
+	}
+	line := fmt.Sprintf("%s %-34s %-9s %s", time.Now().Format("15:04:05"), what, ev.Phase, ev.Message)
+	if ev.Bytes > 0 {
+		line += fmt.Sprintf(" (%s)", humanBytes(ev.Bytes))
+	}
+	fmt.Fprintln(a.stderr, strings.TrimRight(line, " "))
+}
+
+func (a *app) restore(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	only := fs.String("only", "", "restore only these parts: comma-separated hbase, solr, config")
+	suffix := fs.String("suffix", "", "append this to every table and collection name (restore beside the live data)")
+	target := fs.String("target", "", "folder to unpack the config into (default <workDir>/restore/<restore id>/conf; the live folder needs --yes)")
+	yes := fs.Bool("yes", false, "merge into non-empty tables, delete existing collections, unpack over the live config folder, restore while Atlas answers")
+	pos, err := parseMixed(fs, args)
+	if err != nil {
+		return ExitUsage
+	}
+	id, ok := a.oneID(pos, "restore")
+	if !ok {
+		return ExitUsage
+	}
+	in := restore.PlanInput{BackupID: id, Suffix: *suffix, Yes: *yes, ConfigTarget: *target}
+	if *only != "" {
+		in.Only = strings.Split(*only, ",")
+	}
+	return a.runRestore(ctx, in)
+}
+
+func (a *app) drill(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("drill", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	suffix := fs.String("suffix", "", "scratch-name suffix (default _drill_ and 6 hex digits); must collide with no existing table or collection")
+	pos, err := parseMixed(fs, args)
+	if err != nil {
+		return ExitUsage
+	}
+	id, ok := a.oneID(pos, "drill")
+	if !ok {
+		return ExitUsage
+	}
+	if *suffix == "" {
+		*suffix = restore.ScratchSuffix(time.Now())
+	}
+	return a.runRestore(ctx, restore.PlanInput{BackupID: id, Suffix: *suffix, Drill: true})
+}
+
+func (a *app) runRestore(ctx context.Context, in restore.PlanInput) int {
+	cfg, ok := a.load()
+	if !ok {
+		return ExitUsage
+	}
+	log, closeLog, err := a.logger(cfg)
+	if err != nil {
+		a.errorf("%v", err)
+		return ExitUsage
+	}
+	defer closeLog()
+	set, _, code := a.openRead(ctx)
+	if set == nil {
+		return code
+	}
+	defer set.Close()
+	eng := set.RestoreEngine(log.With().Str("backupId", in.BackupID).Logger())
+	eng.Progress = a.restoreProgress
+	what := "restore"
+	if in.Drill {
+		what = "drill"
+	}
+	fmt.Fprintf(a.stderr, "%s of backup %s of cluster %s from %s\n", what, in.BackupID, cfg.Cluster, set.Store.URL(set.Layout.Backup(in.BackupID)))
+	var rep *restore.Report
+	if in.Drill {
+		rep, err = eng.Drill(ctx, in)
+	} else {
+		rep, err = eng.Run(ctx, in)
+	}
+	var (
+		bad      *restore.BadInput
+		notFound *restore.BackupNotFound
+	)
+	switch {
+	case errors.As(err, &bad):
+		a.errorf("%v", err)
+		return ExitUsage
+	case errors.As(err, &notFound):
+		a.errorf("%v", err)
+		return ExitNotFound
+	}
+	if rep != nil {
+		a.restoreReport(rep)
+	}
+	switch {
+	case ctx.Err() != nil:
+		a.errorf("interrupted: %s %s stopped; the report above says what each part was left as", what, rep.RestoreID)
+		return ExitInterrupted
+	case err != nil && restore.BeforeTouching(err):
+		a.errorf("%s refused, nothing was changed: %v", what, err)
+		return ExitRefused
+	case err != nil:
+		a.errorf("%s failed: %v", what, err)
+		return ExitFailed
+	case rep == nil || !rep.OK:
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+func (a *app) restoreReport(r *restore.Report) {
+	if a.output == "json" {
+		a.printJSON(r)
+		return
+	}
+	w := a.stdout
+	kind := "restore"
+	if r.Drill {
+		kind = "drill"
+	}
+	verdict := "OK"
+	if !r.OK {
+		verdict = "FAILED"
+		if !r.Touched {
+			verdict = "REFUSED (nothing was changed)"
+		}
+	}
+	fmt.Fprintf(w, "%s %s of backup %s: %s\n", kind, r.RestoreID, r.BackupID, verdict)
+	if !r.FinishedAt.IsZero() {
+		fmt.Fprintf(w, "took %s (plan %.1fs, fetch %.1fs, restore %.1fs", r.FinishedAt.Sub(r.StartedAt).Round(100*time.Millisecond),
+			r.Seconds["plan"], r.Seconds["fetch"], r.Seconds["restore"])
+		if s, ok := r.Seconds["cleanup"]; ok {
+			fmt.Fprintf(w, ", cleanup %.1fs", s)
+		}
+		fmt.Fprintln(w, ")")
+	}
+	for _, p := range r.Parts {
+		name := p.Part + " " + p.Name
+		if p.Target != p.Name {
+			name += " → " + p.Target
+		}
+		fmt.Fprintf(w, "%s\n    %s: %s%s\n", name, p.Status, p.Left, phaseTimes(p.Seconds))
+		if p.Status == restore.StatusMismatch || p.Status == restore.StatusMerged {
+			fmt.Fprintf(w, "    expected %s\n    got      %s\n", countsText(p.Expected), countsText(p.Got))
+		}
+		for _, c := range p.Changes {
+			fmt.Fprintf(w, "    live folder differs: %s %s %s\n", c.Path, c.Kind, c.Detail)
+		}
+		for _, wn := range p.Warnings {
+			fmt.Fprintf(w, "    warning: %s\n", wn)
+		}
+		if p.Error != "" && p.Status == restore.StatusFailed {
+			fmt.Fprintf(w, "    error: %s\n", p.Error)
+		}
+	}
+	for _, wn := range r.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", wn)
+	}
+	if c := r.Cleanup; c != nil {
+		fmt.Fprintf(w, "cleanup: dropped %s; deleted %s; removed %s\n", listOr(c.Dropped), listOr(c.Deleted), listOr(c.Removed))
+	}
+	for _, s := range r.Before {
+		fmt.Fprintf(w, "before: %s\n", s)
+	}
+	for _, s := range r.After {
+		fmt.Fprintf(w, "next: %s\n", s)
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "problem: %s\n", p)
+	}
+}
+
+func phaseTimes(s map[string]float64) string {
+	var parts []string
+	for _, k := range []string{"create", "delete", "import", "restore", "unpack", "check"} {
+		if v, ok := s[k]; ok {
+			parts = append(parts, fmt.Sprintf("%s %.1fs", k, v))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func countsText(c restore.Counts) string {
+	var parts []string
+	if c.Rows != 0 || c.Cells != 0 {
+		parts = append(parts, fmt.Sprintf("%d rows, %d cells", c.Rows, c.Cells))
+	}
+	if c.Docs != 0 {
+		parts = append(parts, fmt.Sprintf("%d docs", c.Docs))
+	}
+	if c.Files != 0 {
+		parts = append(parts, fmt.Sprintf("%d files", c.Files))
+	}
+	if c.Digest != "" {
+		parts = append(parts, c.Digest)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func listOr(s []string) string {
+	if len(s) == 0 {
+		return "nothing"
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,273 @@
+package restore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/runner"
+	"github.com/atlas-backup/atlas-backup/shared/solr"
+	"github.com/atlas-backup/atlas-backup/shared/store"
+)
+
+// SolrAPI is what a restore needs of a Solr Collections API client (*solr.Client).
+type SolrAPI interface {
+	ListCollections(ctx context.Context) ([]string, error)
+	ClusterStatus(ctx context.Context) (*solr.Cluster, error)
+	DocCount(ctx context.Context, collection string) (int64, map[string]int64, error)
+	Digest(ctx context.Context, collection string) (solr.DocDigest, error)
+	CheckLocation(ctx context.Context, location string) error
+	Restore(ctx context.Context, req solr.RestoreRequest) (solr.Submitted, error)
+	RequestStatus(ctx context.Context, asyncID string) (solr.Status, error)
+	Wait(ctx context.Context, asyncID string, opts solr.WaitOptions, onPoll func(solr.Status)) (solr.Status, error)
+	DeleteStatus(ctx context.Context, asyncID string) error
+	DeleteCollection(ctx context.Context, name string) error
+}
+
+// Engine runs restore steps for one cluster. Every dependency is injected; main wires it.
+type Engine struct {
+	Cfg    config.Config
+	Store  store.Store
+	Layout store.Layout
+	Runner runner.Runner
+	Solr   SolrAPI
+	// AtlasHTTP reaches Atlas's admin API: when set with atlas.url, a restore (not a
+	// drill) is refused while Atlas answers, unless Yes.
+	AtlasHTTP *http.Client
+	// HBaseKeytab is the keytab path kinit uses on the runner host.
+	HBaseKeytab string
+	// Login, when set, logs in to the KDC as the Solr client; its failure is a
+	// preflight problem.
+	Login func(ctx context.Context) error
+	Log   zerolog.Logger
+	// Progress, when set, sees every step event (the CLI prints them on stderr).
+	Progress func(Event)
+	Now      func() time.Time
+	// Poll paces HBase job polling; SolrWait paces REQUESTSTATUS.
+	Poll     runner.Backoff
+	SolrWait solr.WaitOptions
+	// ReadyTimeout bounds the wait for a restored collection's replicas to become
+	// active (default 5m); ReadyPoll is the interval (default 500ms).
+	ReadyTimeout time.Duration
+	ReadyPoll    time.Duration
+}
+
+// Event is one progress report.
+type Event struct {
+	RestoreID string `json:"restoreId"`
+	BackupID  string `json:"backupId"`
+	// Part: plan, fetch, hbase, solr, config, cleanup, report.
+	Part string `json:"part"`
+	// Name: the table, collection or folder, when the part has one.
+	Name string `json:"name,omitempty"`
+	// Phase: started, fetched, created, submitted, polling, checking, done, failed,
+	// warning, dropped, deleted.
+	Phase   string `json:"phase"`
+	Message string `json:"message,omitempty"`
+	Bytes   int64  `json:"bytes,omitempty"`
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (e *Engine) emit(p *Plan, ev Event) {
+	if p != nil {
+		ev.RestoreID, ev.BackupID = p.RestoreID, p.BackupID
+	}
+	lg := e.Log.Info()
+	if ev.Phase == "failed" {
+		lg = e.Log.Error()
+	} else if ev.Phase == "warning" {
+		lg = e.Log.Warn()
+	}
+	lg.Str("restoreId", ev.RestoreID).Str("backupId", ev.BackupID).Str("part", ev.Part).Str("name", ev.Name).
+		Str("phase", ev.Phase).Int64("bytes", ev.Bytes).Msg(ev.Message)
+	if e.Progress != nil {
+		e.Progress(ev)
+	}
+}
+
+// Error types returned at step boundaries; a Lambda reports the Go type name as
+// errorType. BadInput, BackupNotFound, Refused, ArtifactMismatch, PreflightFailed and
+// FetchFailed happen before any server is changed.
+type (
+	// BadInput: the request breaks a rule; nothing was started.
+	BadInput struct{ Err error }
+	// BackupNotFound: the backup id has no manifest.
+	BackupNotFound struct{ BackupID, Manifest string }
+	// Refused: the restore was checked and refused; nothing was changed. Problems lists
+	// every reason, one line each.
+	Refused struct{ Problems []string }
+	// ArtifactMismatch: a stored object is missing or does not match the size or SHA-256
+	// the manifest records; found while fetching, before any server was changed.
+	ArtifactMismatch struct{ Err error }
+	// PreflightFailed: a store or server the restore needs could not be asked.
+	PreflightFailed struct{ Err error }
+	// FetchFailed: an artifact could not be brought back to staging (not a checksum
+	// problem: see ArtifactMismatch).
+	FetchFailed struct{ Err error }
+	// ImportFailed: creating a table or its Import failed.
+	ImportFailed struct{ Err error }
+	// SolrRestoreFailed: deleting the target collection or its RESTORE failed.
+	SolrRestoreFailed struct{ Err error }
+	// ConfigRestoreFailed: the config archive could not be unpacked.
+	ConfigRestoreFailed struct{ Err error }
+	// CheckFailed: a restored table, collection or config folder differs from the
+	// manifest, or could not be read back.
+	CheckFailed struct{ Err error }
+)
+
+func (e *BadInput) Error() string { return "bad input: " + e.Err.Error() }
+func (e *BadInput) Unwrap() error { return e.Err }
+func (e *BackupNotFound) Error() string {
+	return fmt.Sprintf("backup %s not found: no manifest at %s", e.BackupID, e.Manifest)
+}
+func (e *Refused) Error() string {
+	return "restore refused, nothing was changed: " + strings.Join(e.Problems, "; ")
+}
+func (e *ArtifactMismatch) Error() string {
+	return "stored artifact does not match the manifest, nothing was changed: " + e.Err.Error()
+}
+func (e *ArtifactMismatch) Unwrap() error    { return e.Err }
+func (e *PreflightFailed) Error() string     { return "preflight: " + e.Err.Error() }
+func (e *PreflightFailed) Unwrap() error     { return e.Err }
+func (e *FetchFailed) Error() string         { return "fetch: " + e.Err.Error() }
+func (e *FetchFailed) Unwrap() error         { return e.Err }
+func (e *ImportFailed) Error() string        { return "hbase: " + e.Err.Error() }
+func (e *ImportFailed) Unwrap() error        { return e.Err }
+func (e *SolrRestoreFailed) Error() string   { return "solr restore: " + e.Err.Error() }
+func (e *SolrRestoreFailed) Unwrap() error   { return e.Err }
+func (e *ConfigRestoreFailed) Error() string { return "config restore: " + e.Err.Error() }
+func (e *ConfigRestoreFailed) Unwrap() error { return e.Err }
+func (e *CheckFailed) Error() string         { return "check: " + e.Err.Error() }
+func (e *CheckFailed) Unwrap() error         { return e.Err }
+func (e *Refused) add(format string, a ...any) {
+	e.Problems = append(e.Problems, fmt.Sprintf(format, a...))
+}
+
+// BeforeTouching reports whether err comes from a phase that changes no server (plan,
+// fetch): the CLI's exit code 4 ("refused: nothing was changed").
+func BeforeTouching(err error) bool {
+	var (
+		r  *Refused
+		am *ArtifactMismatch
+		pf *PreflightFailed
+		ff *FetchFailed
+	)
+	return errors.As(err, &r) || errors.As(err, &am) || errors.As(err, &pf) || errors.As(err, &ff)
+}
+
+// NewRestoreID makes an id that sorts by time: r20261125T151200Z-a1b2c3.
+func NewRestoreID(now time.Time) string {
+	var b [3]byte
+	sum := sha256.Sum256([]byte(now.String() + fmt.Sprint(time.Now().UnixNano())))
+	copy(b[:], sum[:3])
+	return "r" + now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// jobID: <restore-id>-<kind>-<name as [A-Za-z0-9._-]>-<8 hex of the exact name>.
+func jobID(id, kind, name string) string {
+	sum := sha256.Sum256([]byte(name))
+	safe := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.' {
+			return r
+		}
+		return '.'
+	}, name)
+	if len(safe) > 40 {
+		safe = safe[:40]
+	}
+	return id + "-" + kind + "-" + safe + "-" + hex.EncodeToString(sum[:4])
+}
+
+// jobEnv gives every job of a restore its own Kerberos ticket cache.
+func (e *Engine) jobEnv(restoreID string) map[string]string {
+	if e.Cfg.HBase.Principal == "" {
+		return nil
+	}
+	return map[string]string{"KRB5CCNAME": "FILE:" + e.ccache(restoreID)}
+}
+
+func (e *Engine) ccache(restoreID string) string {
+	dir := "/tmp"
+	if e.Cfg.HBase.Runner.Type == config.RunnerLocal {
+		dir = e.Cfg.WorkDir
+	}
+	return dir + "/krb5cc_atlas_restore_" + restoreID
+}
+
+func (e *Engine) kinitSteps() ([]runner.Step, error) {
+	if e.Cfg.HBase.Principal == "" {
+		return nil, nil
+	}
+	argv, err := hbase.KinitArgv(e.Cfg.HBase.Principal, e.HBaseKeytab)
+	if err != nil {
+		return nil, err
+	}
+	return []runner.Step{{Argv: argv}}, nil
+}
+
+// job builds a job: kinit as the hbase principal, then steps.
+func (e *Engine) job(restoreID, kind, name string, steps ...[]string) (runner.Job, error) {
+	kinit, err := e.kinitSteps()
+	if err != nil {
+		return runner.Job{}, err
+	}
+	j := runner.Job{ID: jobID(restoreID, kind, name), Env: e.jobEnv(restoreID), Steps: kinit}
+	for _, s := range steps {
+		j.Steps = append(j.Steps, runner.Step{Argv: s})
+	}
+	return j, nil
+}
+
+// runJob submits a job and waits for its end.
+func (e *Engine) runJob(ctx context.Context, job runner.Job) (runner.Status, error) {
+	h, err := e.Runner.Submit(ctx, job)
+	if err != nil {
+		return runner.Status{}, err
+	}
+	return runner.Wait(ctx, e.Runner, h, e.Poll, nil)
+}
+
+// shell runs an HBase shell script on the runner and returns the finished status (its
+// State says whether the script succeeded).
+func (e *Engine) shell(ctx context.Context, restoreID, kind, name, script string) (runner.Status, error) {
+	argv, err := hbase.ShellStdinArgv(e.Cfg.HBase.Command, script)
+	if err != nil {
+		return runner.Status{}, err
+	}
+	job, err := e.job(restoreID, kind, name, argv)
+	if err != nil {
+		return runner.Status{}, err
+	}
+	return e.runJob(ctx, job)
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
+
+// failure explains a failed job in one line.
+func failure(st runner.Status) string {
+	if err := hbase.ShellError(st.Output); err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("exit %d: %s", st.ExitCode, lastLines(st.Output+"\n"+st.Message, 4))
+}

@@ -1,0 +1,635 @@
+package restore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/atlas-backup/atlas-backup/shared/archive"
+	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/runner"
+	"github.com/atlas-backup/atlas-backup/shared/solr"
+)
+
+// Part states in a Report.
+const (
+	StatusRestored   = "restored"    // restored and checked
+	StatusMerged     = "merged"      // imported into a table that held rows: not comparable
+	StatusFailed     = "failed"      // a step failed; Left says what state the target is in
+	StatusMismatch   = "mismatch"    // restored, but differs from the backup
+	StatusNotStarted = "not started" // an earlier failure stopped the restore first
+)
+
+// PartResult is one table, collection or config folder in a Report.
+type PartResult struct {
+	Part   string `json:"part"`   // hbase, solr, config
+	Name   string `json:"name"`   // table or collection as backed up; "config"
+	Target string `json:"target"` // what was restored into
+	Status string `json:"status"`
+	// Left is the state the target was left in, in words.
+	Left     string             `json:"left"`
+	Expected Counts             `json:"expected"`
+	Got      Counts             `json:"got"`
+	Changes  []archive.Change   `json:"changes,omitempty"`
+	Warnings []string           `json:"warnings,omitempty"`
+	Error    string             `json:"error,omitempty"`
+	Seconds  map[string]float64 `json:"seconds,omitempty"`
+}
+
+// Report is the outcome of Run or Drill.
+type Report struct {
+	RestoreID  string    `json:"restoreId"`
+	BackupID   string    `json:"backupId"`
+	Drill      bool      `json:"drill"`
+	Suffix     string    `json:"suffix,omitempty"`
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
+	// OK: every part restored (a drill: and matched, and was cleaned up).
+	OK bool `json:"ok"`
+	// Touched: some server was changed (false when refused or stopped while fetching).
+	Touched bool `json:"touched"`
+	// Before and After are the operator's steps around the restore.
+	Before   []string     `json:"before"`
+	After    []string     `json:"after"`
+	Warnings []string     `json:"warnings,omitempty"`
+	Parts    []PartResult `json:"parts"`
+	Problems []string     `json:"problems,omitempty"`
+	// Cleanup: what a drill dropped, deleted and removed, and what it could not.
+	Cleanup *CleanupResult `json:"cleanup,omitempty"`
+	// Seconds: plan, fetch, restore (the parts, wall clock), cleanup.
+	Seconds map[string]float64 `json:"seconds"`
+}
+
+// Run restores a backup in-process (the CLI's path): Plan, Fetch, then every part with
+// at most Cfg.Concurrency at once, stopping parts that have not started at the first
+// failure. The report is returned whenever there is one; the error is non-nil when the
+// restore was refused or did not fully succeed.
+func (e *Engine) Run(ctx context.Context, in PlanInput) (*Report, error) {
+	return e.run(ctx, in)
+}
+
+// Drill restores a backup into scratch names (in.Suffix), compares every part with the
+// manifest, and always drops what it created. The error is non-nil on any mismatch or
+// failure, and when the cleanup left something behind.
+func (e *Engine) Drill(ctx context.Context, in PlanInput) (*Report, error) {
+	in.Drill = true
+	return e.run(ctx, in)
+}
+
+func (e *Engine) run(ctx context.Context, in PlanInput) (rep *Report, rerr error) {
+	start := e.now()
+	r := &Report{BackupID: in.BackupID, Drill: in.Drill, Suffix: in.Suffix, StartedAt: start,
+		Parts: []PartResult{}, Before: []string{}, After: []string{}, Seconds: map[string]float64{}}
+	var p *Plan
+	defer func() {
+		if rerr != nil {
+			r.Problems = append(r.Problems, splitErr(rerr)...)
+		}
+		r.FinishedAt = e.now()
+		r.OK = rerr == nil && len(r.Problems) == 0
+	}()
+	p, err := e.Plan(ctx, in)
+	r.Seconds["plan"] = e.now().Sub(start).Seconds()
+	if p != nil {
+		r.RestoreID = p.RestoreID
+		r.Warnings = append(r.Warnings, p.Warnings...)
+		r.Before = beforeSteps(p)
+		r.Parts = initialParts(p)
+	}
+	if err != nil {
+		return r, err
+	}
+	for _, s := range r.Before {
+		e.emit(p, Event{Part: "plan", Phase: "before", Message: s})
+	}
+	for _, w := range p.Warnings {
+		e.emit(p, Event{Part: "plan", Phase: "warning", Message: w})
+	}
+	if p.Drill {
+		// Whatever happens from here, the scratch tables, collections and folders go.
+		// (Deferred after the report's own defer, so it runs first.)
+		defer func() {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Minute)
+			defer cancel()
+			t0 := e.now()
+			c := e.Cleanup(cctx, p)
+			r.Cleanup = &c
+			r.Seconds["cleanup"] = e.now().Sub(t0).Seconds()
+			if len(c.Problems) > 0 && rerr == nil {
+				rerr = &CheckFailed{Err: fmt.Errorf("drill cleanup left scratch objects behind: %s", strings.Join(c.Problems, "; "))}
+			} else if len(c.Problems) > 0 {
+				r.Problems = append(r.Problems, c.Problems...)
+			}
+		}()
+	}
+
+	t0 := e.now()
+	err = e.Fetch(ctx, p)
+	r.Seconds["fetch"] = e.now().Sub(t0).Seconds()
+	if err != nil {
+		return r, err
+	}
+
+	t0 = e.now()
+	err = e.restoreParts(ctx, p, r)
+	r.Seconds["restore"] = e.now().Sub(t0).Seconds()
+	e.RemoveStaging(context.WithoutCancel(ctx), p)
+	r.After = afterSteps(p, r)
+	for _, s := range r.After {
+		e.emit(p, Event{Part: "report", Phase: "after", Message: s})
+	}
+	return r, err
+}
+
+func initialParts(p *Plan) []PartResult {
+	var out []PartResult
+	for _, t := range p.Tables {
+		left := "does not exist (unchanged)"
+		if t.Exists {
+			left = fmt.Sprintf("unchanged (%d rows)", t.RowsBefore)
+		}
+		out = append(out, PartResult{Part: PartHBase, Name: t.Table, Target: t.Target, Status: StatusNotStarted, Left: left,
+			Expected: Counts{Rows: t.Rows, Cells: t.Cells, Digest: t.Digest}, Seconds: map[string]float64{}})
+	}
+	for _, c := range p.Collections {
+		left := "does not exist (unchanged)"
+		if c.Exists {
+			left = "unchanged (" + docsText(c.DocsBefore) + ")"
+		}
+		exp := Counts{Docs: c.Docs, Digest: c.Digest}
+		if c.Digest != "" {
+			exp.Docs = c.DigestDocs
+		}
+		out = append(out, PartResult{Part: PartSolr, Name: c.Collection, Target: c.Target, Status: StatusNotStarted, Left: left,
+			Expected: exp, Seconds: map[string]float64{}})
+	}
+	if c := p.Config; c != nil {
+		out = append(out, PartResult{Part: PartConfig, Name: "config", Target: c.Target, Status: StatusNotStarted, Left: "unchanged",
+			Expected: Counts{Files: len(c.Files), Digest: "sha256:" + c.SHA256}, Changes: c.Changes, Seconds: map[string]float64{}})
+	}
+	return out
+}
+
+// restoreParts runs every part, at most Cfg.Concurrency at once. After the first failed
+// step no further part starts (a drill goes on through mismatches: comparing everything
+// is its purpose, and it works on scratch names).
+func (e *Engine) restoreParts(ctx context.Context, p *Plan, r *Report) error {
+	var (
+		stop  atomic.Bool
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		first error
+		n     = e.Cfg.Concurrency
+	)
+	if n < 1 {
+		n = 1
+	}
+	sem := make(chan struct{}, n)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if first == nil {
+			first = err
+		}
+		var cf *CheckFailed
+		if !p.Drill || !errors.As(err, &cf) {
+			stop.Store(true)
+		}
+	}
+	touch := func() {
+		mu.Lock()
+		r.Touched = true
+		mu.Unlock()
+	}
+	spawn := func(i int, fn func(pr *PartResult) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			if stop.Load() || ctx.Err() != nil {
+				return
+			}
+			var pr PartResult
+			mu.Lock()
+			pr = r.Parts[i]
+			mu.Unlock()
+			err := fn(&pr)
+			if err != nil {
+				pr.Error = err.Error()
+				if pr.Status == StatusNotStarted || pr.Status == "" {
+					pr.Status = StatusFailed
+				}
+				e.emit(p, Event{Part: pr.Part, Name: pr.Target, Phase: "failed", Message: err.Error()})
+				fail(err)
+			}
+			mu.Lock()
+			r.Parts[i] = pr
+			mu.Unlock()
+		}()
+	}
+	i := 0
+	for _, t := range p.Tables {
+		spawn(i, func(pr *PartResult) error { return e.restoreTable(ctx, p, t, pr, touch) })
+		i++
+	}
+	for _, c := range p.Collections {
+		spawn(i, func(pr *PartResult) error { return e.restoreCollection(ctx, p, c, pr, touch) })
+		i++
+	}
+	if p.Config != nil {
+		spawn(i, func(pr *PartResult) error { return e.restoreConfigPart(ctx, p, pr, touch) })
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		first = fmt.Errorf("restore %s interrupted: %w", p.RestoreID, ctx.Err())
+	}
+	return first
+}
+
+func (e *Engine) timed(pr *PartResult, phase string, fn func() error) error {
+	t0 := e.now()
+	err := fn()
+	pr.Seconds[phase] += e.now().Sub(t0).Seconds()
+	return err
+}
+
+func (e *Engine) waitJob(ctx context.Context, p *Plan, name, handle string) (runner.Status, error) {
+	polls := 0
+	return runner.Wait(ctx, e.Runner, handle, e.Poll, func(s runner.Status) {
+		polls++
+		if polls%5 == 1 && !s.State.Terminal() {
+			e.emit(p, Event{Part: "hbase", Name: name, Phase: "polling", Message: string(s.State)})
+		}
+	})
+}
+
+func (e *Engine) restoreTable(ctx context.Context, p *Plan, t TablePlan, pr *PartResult, touch func()) error {
+	if !t.Exists {
+		touch()
+		if err := e.timed(pr, "create", func() error { return e.CreateTable(ctx, p, t) }); err != nil {
+			pr.Left = "may or may not exist: the create failed (check with `list`)"
+			return err
+		}
+		pr.Left = "created from the backup's schema, empty"
+	}
+	var imported runner.Status
+	err := e.timed(pr, "import", func() error {
+		touch()
+		h, err := e.ImportSubmit(ctx, p, t)
+		if err != nil {
+			return err
+		}
+		imported, err = e.waitJob(ctx, p, t.Target, h)
+		if err != nil {
+			return &ImportFailed{Err: fmt.Errorf("import into %s: %w", t.Target, err)}
+		}
+		if imported.State != runner.StateSucceeded {
+			return &ImportFailed{Err: fmt.Errorf("import into %s %s: %s", t.Target, imported.State, failure(imported))}
+		}
+		return nil
+	})
+	if err != nil {
+		pr.Left = "partly imported: holds some of the backup's rows (Import writes as it goes); drop it, or import again"
+		if t.Exists {
+			pr.Left = fmt.Sprintf("held %d rows before; partly merged with the backup's rows", t.RowsBefore)
+		}
+		return err
+	}
+	pr.Left = "imported, not checked"
+	var res TableResult
+	err = e.timed(pr, "check", func() error {
+		h, err := e.CheckSubmit(ctx, p, t, imported)
+		if err != nil {
+			return err
+		}
+		st, err := e.waitJob(ctx, p, t.Target, h)
+		if err != nil {
+			return &CheckFailed{Err: fmt.Errorf("check export of %s: %w", t.Target, err)}
+		}
+		res, err = e.CheckTable(ctx, p, t, st)
+		return err
+	})
+	pr.Got, pr.Warnings = res.Got, append(pr.Warnings, res.Warnings...)
+	var cf *CheckFailed
+	switch {
+	case err != nil && errors.As(err, &cf) && res.Got.Digest != "":
+		pr.Status = StatusMismatch
+		pr.Left = "imported, but differs from the backup"
+		return err
+	case err != nil:
+		return err
+	case !res.Match:
+		pr.Status = StatusMerged
+		pr.Left = fmt.Sprintf("the backup's rows merged into the %d rows it held", t.RowsBefore)
+	default:
+		pr.Status = StatusRestored
+		pr.Left = "rows, cells and cell digest equal to the backup's"
+	}
+	return nil
+}
+
+func (e *Engine) restoreCollection(ctx context.Context, p *Plan, c CollectionPlan, pr *PartResult, touch func()) error {
+	if c.Exists {
+		touch()
+		if err := e.timed(pr, "delete", func() error { return e.PrepareCollection(ctx, p, c) }); err != nil {
+			pr.Left = "exists; the delete before the RESTORE failed: " + e.collectionState(ctx, c.Target)
+			return err
+		}
+		pr.Left = "deleted (it existed), not restored yet"
+	}
+	var st solr.Status
+	err := e.timed(pr, "restore", func() error {
+		touch()
+		if err := e.RestoreSubmit(ctx, p, c); err != nil {
+			return err
+		}
+		polls := 0
+		opts := e.SolrWait
+		opts.KeepStatus = true // CheckCollection deletes it once the outcome is recorded
+		var err error
+		st, err = e.Solr.Wait(ctx, c.AsyncID, opts, func(s solr.Status) {
+			polls++
+			if polls%5 == 1 {
+				e.emit(p, Event{Part: "solr", Name: c.Target, Phase: "polling", Message: string(s.State)})
+			}
+		})
+		if err != nil {
+			return &SolrRestoreFailed{Err: fmt.Errorf("RESTORE of %s: %w", c.Target, err)}
+		}
+		return nil
+	})
+	if err != nil {
+		pr.Left = "RESTORE failed: " + e.collectionState(ctx, c.Target)
+		return err
+	}
+	var res CollectionResult
+	err = e.timed(pr, "check", func() error {
+		var err error
+		res, err = e.CheckCollection(ctx, p, c, st)
+		return err
+	})
+	pr.Got, pr.Warnings = res.Got, append(pr.Warnings, res.Warnings...)
+	if err != nil {
+		pr.Left = "restored, but " + err.Error()
+		if res.Got.Docs > 0 || res.Got.Digest != "" {
+			pr.Status = StatusMismatch
+		}
+		return err
+	}
+	pr.Status = StatusRestored
+	pr.Left = "doc count and document digest equal to the backup's"
+	if c.Digest == "" {
+		pr.Left = "doc count equal to the backup's (no digest recorded)"
+	}
+	return nil
+}
+
+// collectionState says whether a collection exists now, for a failure report.
+func (e *Engine) collectionState(ctx context.Context, name string) string {
+	names, err := e.Solr.ListCollections(context.WithoutCancel(ctx))
+	if err != nil {
+		return "its state is unknown (" + err.Error() + ")"
+	}
+	for _, n := range names {
+		if n == name {
+			return "the collection exists, possibly incomplete: delete it and restore again"
+		}
+	}
+	return "the collection does not exist now"
+}
+
+func (e *Engine) restoreConfigPart(ctx context.Context, p *Plan, pr *PartResult, touch func()) error {
+	touch()
+	var res ConfigResult
+	err := e.timed(pr, "unpack", func() error {
+		var err error
+		res, err = e.RestoreConfig(ctx, p)
+		return err
+	})
+	pr.Got = res.Got
+	if len(res.Kept) > 0 {
+		pr.Warnings = append(pr.Warnings, fmt.Sprintf("%d files in %s are not in the backup and were left in place: %s",
+			len(res.Kept), p.Config.Target, strings.Join(res.Kept, ", ")))
+	}
+	if err != nil {
+		var cf *CheckFailed
+		if errors.As(err, &cf) {
+			pr.Status = StatusMismatch
+		}
+		pr.Left = "partly unpacked: " + err.Error()
+		return err
+	}
+	pr.Status = StatusRestored
+	pr.Left = "every file's SHA-256 equal to the backup's"
+	return nil
+}
+
+// CleanupResult is what Cleanup removed.
+type CleanupResult struct {
+	Dropped  []string `json:"dropped"`
+	Deleted  []string `json:"deleted"`
+	Removed  []string `json:"removed"`
+	Problems []string `json:"problems,omitempty"`
+}
+
+// Cleanup removes a drill's scratch tables, collections and folders, whether or not
+// they were completed. It refuses any plan that is not a drill's.
+func (e *Engine) Cleanup(ctx context.Context, p *Plan) CleanupResult {
+	res := CleanupResult{Dropped: []string{}, Deleted: []string{}, Removed: []string{}}
+	if !p.Drill || p.Suffix == "" {
+		res.Problems = append(res.Problems, "cleanup refused: only a drill's scratch names are dropped")
+		return res
+	}
+	e.RemoveStaging(ctx, p)
+	if len(p.Tables) > 0 {
+		e.dropScratchTables(ctx, p, &res)
+	}
+	if len(p.Collections) > 0 {
+		names, err := e.Solr.ListCollections(ctx)
+		if err != nil {
+			res.Problems = append(res.Problems, fmt.Sprintf("list collections to delete the scratch ones: %v", err))
+		}
+		live := map[string]bool{}
+		for _, n := range names {
+			live[n] = true
+		}
+		for _, c := range p.Collections {
+			if c.Target == c.Collection || !live[c.Target] || c.Exists {
+				continue
+			}
+			if err := e.Solr.DeleteCollection(ctx, c.Target); err != nil && !errors.Is(err, solr.ErrCollectionNotFound) {
+				res.Problems = append(res.Problems, fmt.Sprintf("delete scratch collection %s: %v", c.Target, err))
+				continue
+			}
+			res.Deleted = append(res.Deleted, c.Target)
+			e.emit(p, Event{Part: "cleanup", Name: c.Target, Phase: "deleted"})
+		}
+	}
+	if p.Config != nil && !p.Config.Live && strings.HasPrefix(p.Config.Target+"/", p.StageDir+"/") {
+		if err := os.RemoveAll(p.Config.Target); err != nil {
+			res.Problems = append(res.Problems, fmt.Sprintf("remove scratch config folder %s: %v", p.Config.Target, err))
+		} else {
+			res.Removed = append(res.Removed, p.Config.Target)
+		}
+		os.RemoveAll(p.StageDir)
+	}
+	if e.Cfg.HBase.Runner.Type == config.RunnerLocal {
+		os.Remove(e.ccache(p.RestoreID))
+	}
+	return res
+}
+
+func (e *Engine) dropScratchTables(ctx context.Context, p *Plan, res *CleanupResult) {
+	st, err := e.shell(ctx, p.RestoreID, "cleanup-list", "tables", hbase.ListScript())
+	if err == nil && st.State != runner.StateSucceeded {
+		err = errors.New(failure(st))
+	}
+	var names []string
+	if err == nil {
+		names, err = hbase.ParseList(st.Output)
+	}
+	if err != nil {
+		res.Problems = append(res.Problems, fmt.Sprintf("list tables to drop the scratch ones: %v", err))
+		return
+	}
+	live := map[string]bool{}
+	for _, n := range names {
+		live[n] = true
+	}
+	var drop []string
+	for _, t := range p.Tables {
+		if t.Target != t.Table && live[t.Target] && !t.Exists {
+			drop = append(drop, t.Target)
+		}
+	}
+	if len(drop) == 0 {
+		return
+	}
+	// One shell for all (a JVM start each is seconds); on failure, one by one, so every
+	// table that can be dropped is, and each failure is named.
+	var script strings.Builder
+	for _, name := range drop {
+		s, err := hbase.DisableDropScript(name)
+		if err != nil {
+			res.Problems = append(res.Problems, err.Error())
+			return
+		}
+		script.WriteString(s)
+	}
+	if st, err := e.shell(ctx, p.RestoreID, "drop", "scratch-tables", script.String()); err == nil && st.State == runner.StateSucceeded {
+		for _, name := range drop {
+			res.Dropped = append(res.Dropped, name)
+			e.emit(p, Event{Part: "cleanup", Name: name, Phase: "dropped"})
+		}
+		return
+	}
+	for _, name := range drop {
+		ex, _ := hbase.ExistsScript(name)
+		st, err := e.shell(ctx, p.RestoreID, "exists", name, ex)
+		if err == nil && st.State == runner.StateSucceeded {
+			if ok, perr := hbase.ParseExists(st.Output); perr == nil && !ok {
+				res.Dropped = append(res.Dropped, name) // the batch dropped it before failing
+				continue
+			}
+		}
+		script, _ := hbase.DisableDropScript(name)
+		st, err = e.shell(ctx, p.RestoreID, "drop", name, script)
+		if err == nil && st.State != runner.StateSucceeded {
+			err = errors.New(failure(st))
+		}
+		if err != nil {
+			res.Problems = append(res.Problems, fmt.Sprintf("drop scratch table %s: %v", name, err))
+			continue
+		}
+		res.Dropped = append(res.Dropped, name)
+		e.emit(p, Event{Part: "cleanup", Name: name, Phase: "dropped"})
+	}
+}
+
+// beforeSteps are the operator's steps before the restore starts.
+func beforeSteps(p *Plan) []string {
+	if p.Drill {
+		return []string{"Atlas can keep running: the drill restores into scratch names (suffix " + p.Suffix + ") and drops them after."}
+	}
+	out := []string{"Stop Atlas before the restore (Ambari: Atlas → Stop, or atlas_stop.py on the Atlas host): it caches the graph and would write to HBase and Solr while they are restored."}
+	if p.Config != nil && p.Config.Live {
+		out = append(out, "The live config folder "+p.Config.Target+" is overwritten with the backup's files.")
+	}
+	return out
+}
+
+// afterSteps are the operator's steps after the restore, reindex advice included.
+func afterSteps(p *Plan, r *Report) []string {
+	if p.Drill {
+		return nil
+	}
+	var failed []string
+	for _, pr := range r.Parts {
+		if pr.Status != StatusRestored && pr.Status != StatusMerged {
+			failed = append(failed, fmt.Sprintf("%s %s is %s: %s", pr.Part, pr.Target, pr.Status, pr.Left))
+		}
+	}
+	if len(failed) > 0 {
+		out := []string{"Do not start Atlas on this state: the restore did not complete."}
+		out = append(out, failed...)
+		return append(out, "Fix the cause and run the restore again (parts that exist now need --yes), or restore the parts one by one with --only.")
+	}
+	out := []string{}
+	hb, so := len(p.Tables) > 0, len(p.Collections) > 0
+	if p.Suffix != "" && (hb || so) {
+		out = append(out, "Tables and collections were restored under suffixed names ("+p.Suffix+"): point Atlas at them (atlas.graph.storage.hbase.table, atlas.audit.hbase.tablename; collection names) or restore without --suffix.")
+	}
+	if c := p.Config; c != nil && !c.Live {
+		out = append(out, fmt.Sprintf("The config was unpacked into %s, not into the live folder %s: copy what you need (files that differ from the live ones: %d).", c.Target, c.LiveDir, len(c.Changes)))
+	}
+	out = append(out, "Start Atlas (Ambari: Atlas → Start, or atlas_start.py), then check that search finds known entities.")
+	switch {
+	case hb && !so:
+		out = append(out, "Reindex advised: HBase was restored but Solr was not, so the indexes do not match the graph. After Atlas starts, run Atlas's index repair (tools/atlas-index-repair/repair_index.py on Atlas 1.x/2.x).")
+	case so && !hb:
+		out = append(out, "Reindex advised: Solr was restored but HBase was not, so the indexes come from another moment than the graph. After Atlas starts, run Atlas's index repair (tools/atlas-index-repair/repair_index.py on Atlas 1.x/2.x).")
+	case hb && so:
+		merged := false
+		for _, pr := range r.Parts {
+			merged = merged || pr.Status == StatusMerged
+		}
+		if merged {
+			out = append(out, "Reindex advised: rows were merged into existing tables, so the graph holds more than the restored indexes cover. After Atlas starts, run Atlas's index repair.")
+		} else {
+			out = append(out, fmt.Sprintf("No reindex needed when Atlas was not written to while the backup ran (HBase cut at %s, Solr backups %s to %s); if search misses entities changed then, run Atlas's index repair.",
+				time.UnixMilli(p.Window.HBaseEndMs).UTC().Format(time.RFC3339), p.Window.SolrStart.Format(time.RFC3339), p.Window.SolrEnd.Format(time.RFC3339)))
+		}
+	}
+	return out
+}
+
+func splitErr(err error) []string {
+	var r *Refused
+	if errors.As(err, &r) {
+		return append([]string(nil), r.Problems...)
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []string
+		for _, e := range j.Unwrap() {
+			out = append(out, splitErr(e)...)
+		}
+		return out
+	}
+	return []string{err.Error()}
+}
+
+// ScratchSuffix is a drill's default suffix: "_drill_" and 6 hex digits from the clock.
+func ScratchSuffix(now time.Time) string {
+	return fmt.Sprintf("_drill_%06x", now.UnixNano()&0xffffff)
+}
