@@ -166,12 +166,13 @@ func (a *app) restoreReport(r *restore.Report) {
 	}
 	fmt.Fprintf(w, "%s %s of backup %s: %s\n", kind, r.RestoreID, r.BackupID, verdict)
 	if !r.FinishedAt.IsZero() {
-		fmt.Fprintf(w, "took %s (plan %.1fs, fetch %.1fs, restore %.1fs", r.FinishedAt.Sub(r.StartedAt).Round(100*time.Millisecond),
-			r.Seconds["plan"], r.Seconds["fetch"], r.Seconds["restore"])
-		if s, ok := r.Seconds["cleanup"]; ok {
-			fmt.Fprintf(w, ", cleanup %.1fs", s)
+		var phases []string
+		for _, k := range []string{"plan", "fetch", "restore", "cleanup"} {
+			if v, ok := r.Seconds[k]; ok {
+				phases = append(phases, fmt.Sprintf("%s %.1fs", k, v))
+			}
 		}
-		fmt.Fprintln(w, ")")
+		fmt.Fprintf(w, "took %s (%s)\n", r.FinishedAt.Sub(r.StartedAt).Round(100*time.Millisecond), strings.Join(phases, ", "))
 	}
 	for _, p := range r.Parts {
 		name := p.Part + " " + p.Name

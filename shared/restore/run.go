@@ -99,12 +99,12 @@ func (e *Engine) run(ctx context.Context, in PlanInput) (rep *Report, rerr error
 	if p != nil {
 		r.RestoreID = p.RestoreID
 		r.Warnings = append(r.Warnings, p.Warnings...)
-		r.Before = beforeSteps(p)
 		r.Parts = initialParts(p)
 	}
 	if err != nil {
 		return r, err
 	}
+	r.Before = beforeSteps(p)
 	for _, s := range r.Before {
 		e.emit(p, Event{Part: "plan", Phase: "before", Message: s})
 	}
@@ -207,15 +207,16 @@ func (e *Engine) restoreParts(ctx context.Context, p *Plan, r *Report) error {
 		r.Touched = true
 		mu.Unlock()
 	}
+	// Slots are taken in plan order (tables, whose Import and check take longest, first).
 	spawn := func(i int, fn func(pr *PartResult) error) {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
 			defer func() { <-sem }()
 			if stop.Load() || ctx.Err() != nil {
 				return
