@@ -110,7 +110,9 @@ func (f *fakeSolr) ListCollections(ctx context.Context) ([]string, error) {
 	}
 	return out, nil
 }
-func (f *fakeSolr) ClusterStatus(ctx context.Context) (*solr.Cluster, error) { return &solr.Cluster{}, nil }
+func (f *fakeSolr) ClusterStatus(ctx context.Context) (*solr.Cluster, error) {
+	return &solr.Cluster{}, nil
+}
 func (f *fakeSolr) DocCount(ctx context.Context, c string) (int64, map[string]int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
