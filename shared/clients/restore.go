@@ -16,7 +16,7 @@ func (s *Set) RestoreEngine(log zerolog.Logger) *restore.Engine {
 		Cfg: s.Cfg, Store: s.Store, Layout: s.Layout, Runner: s.Runner, Solr: s.Solr,
 		HBaseKeytab: s.HBaseKeytab, Log: log, Login: s.Login,
 		Poll:     runner.Backoff{Initial: 500 * time.Millisecond, Max: 5 * time.Second, Multiplier: 1.3},
-		SolrWait: solr.WaitOptions{Initial: 300 * time.Millisecond, Max: 5 * time.Second, Factor: 1.3, NotFoundGrace: 30 * time.Second},
+		SolrWait: solr.WaitOptions{Initial: 250 * time.Millisecond, Max: 2 * time.Second, Factor: 1.3, NotFoundGrace: 30 * time.Second},
 	}
 	if s.Cfg.Atlas.URL != "" {
 		e.AtlasHTTP = s.HTTP

@@ -233,11 +233,22 @@ func (e *Engine) job(restoreID, kind, name string, steps ...[]string) (runner.Jo
 	return j, nil
 }
 
-// runJob submits a job and waits for its end.
+// runJob submits a job and waits for its end (on runner.Local's Done channel when the
+// job is this process's, else by polling).
 func (e *Engine) runJob(ctx context.Context, job runner.Job) (runner.Status, error) {
 	h, err := e.Runner.Submit(ctx, job)
 	if err != nil {
 		return runner.Status{}, err
+	}
+	if d, ok := e.Runner.(doner); ok {
+		if ch := d.Done(h); ch != nil {
+			select {
+			case <-ch:
+				return e.Runner.Status(ctx, h)
+			case <-ctx.Done():
+				return runner.Status{}, fmt.Errorf("wait for %s: %w", h, ctx.Err())
+			}
+		}
 	}
 	return runner.Wait(ctx, e.Runner, h, e.Poll, nil)
 }

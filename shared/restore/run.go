@@ -265,7 +265,23 @@ func (e *Engine) timed(pr *PartResult, phase string, fn func() error) error {
 	return err
 }
 
+// doner is runner.Local's way to tell a job of this process ended, without polling.
+type doner interface {
+	Done(handle string) <-chan struct{}
+}
+
 func (e *Engine) waitJob(ctx context.Context, p *Plan, name, handle string) (runner.Status, error) {
+	if d, ok := e.Runner.(doner); ok {
+		if ch := d.Done(handle); ch != nil {
+			e.emit(p, Event{Part: "hbase", Name: name, Phase: "polling", Message: "RUNNING"})
+			select {
+			case <-ch:
+				return e.Runner.Status(ctx, handle)
+			case <-ctx.Done():
+				return runner.Status{}, fmt.Errorf("wait for %s: %w", handle, ctx.Err())
+			}
+		}
+	}
 	polls := 0
 	return runner.Wait(ctx, e.Runner, handle, e.Poll, func(s runner.Status) {
 		polls++
