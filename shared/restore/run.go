@@ -473,6 +473,18 @@ func (e *Engine) Cleanup(ctx context.Context, p *Plan) CleanupResult {
 		e.dropScratchTables(ctx, p, &res)
 	}
 	if len(p.Collections) > 0 {
+		// A RESTORE still running in Solr (the drill was interrupted) would create its
+		// collection after the delete: let this drill's own tasks end first.
+		for _, c := range p.Collections {
+			st, err := e.Solr.RequestStatus(ctx, c.AsyncID)
+			if err == nil && (st.State == solr.StateSubmitted || st.State == solr.StateRunning) {
+				e.emit(p, Event{Part: "cleanup", Name: c.Target, Phase: "polling", Message: "waiting for the RESTORE to end before deleting"})
+				_, _ = e.Solr.Wait(ctx, c.AsyncID, solr.WaitOptions{Initial: 500 * time.Millisecond, Max: 2 * time.Second, NotFoundGrace: time.Second}, nil)
+			}
+			if err == nil && st.State != solr.StateNotFound {
+				_ = e.Solr.DeleteStatus(ctx, c.AsyncID)
+			}
+		}
 		names, err := e.Solr.ListCollections(ctx)
 		if err != nil {
 			res.Problems = append(res.Problems, fmt.Sprintf("list collections to delete the scratch ones: %v", err))
