@@ -120,6 +120,15 @@ func (e *Engine) run(ctx context.Context, in PlanInput) (rep *Report, rerr error
 			t0 := e.now()
 			c := e.Cleanup(cctx, p)
 			r.Cleanup = &c
+			gone := map[string]bool{}
+			for _, n := range append(append([]string{}, c.Dropped...), c.Deleted...) {
+				gone[n] = true
+			}
+			for i := range r.Parts {
+				if gone[r.Parts[i].Target] {
+					r.Parts[i].Left += "; dropped by the drill's cleanup"
+				}
+			}
 			r.Seconds["cleanup"] = e.now().Sub(t0).Seconds()
 			if len(c.Problems) > 0 && rerr == nil {
 				rerr = &CheckFailed{Err: fmt.Errorf("drill cleanup left scratch objects behind: %s", strings.Join(c.Problems, "; "))}
