@@ -568,3 +568,40 @@ func TestJobIDs(t *testing.T) {
 		t.Fatalf("suffix %q", s)
 	}
 }
+
+func TestRunStopsAtFirstFailure(t *testing.T) {
+	f := newFixture(t)
+	f.eng.Cfg.Concurrency = 1
+	f.run.fail["import"] = true
+	rep, err := f.eng.Run(context.Background(), PlanInput{BackupID: backupID, Suffix: "_r", RestoreID: "rtest"})
+	var imp *ImportFailed
+	if !errors.As(err, &imp) || BeforeTouching(err) {
+		t.Fatalf("err = %v (%T)", err, err)
+	}
+	if rep.OK || !rep.Touched || len(rep.Parts) != 3 {
+		t.Fatalf("report %+v", rep)
+	}
+	want := []struct{ status, left string }{
+		{StatusFailed, "partly imported"},
+		{StatusNotStarted, "does not exist (unchanged)"},
+		{StatusNotStarted, "unchanged"},
+	}
+	for i, w := range want {
+		if p := rep.Parts[i]; p.Status != w.status || !strings.HasPrefix(p.Left, w.left) {
+			t.Errorf("part %d %s: %s / %q, want %s / %q", i, p.Target, p.Status, p.Left, w.status, w.left)
+		}
+	}
+	if after := strings.Join(rep.After, "\n"); !strings.Contains(after, "Do not start Atlas on this state") || !strings.Contains(after, "hbase atlas_janus_r is failed: partly imported") {
+		t.Errorf("after steps:\n%s", after)
+	}
+	if k := f.run.kinds(); !reflect.DeepEqual(k, []string{"list", "create", "import"}) {
+		t.Errorf("jobs %v, want list, create, import", k)
+	}
+	// the staged export and the fetched Solr folder are gone
+	if _, err := os.Stat(filepath.Join(f.eng.Cfg.HBase.ExportDir, "_restore", "rtest")); !os.IsNotExist(err) {
+		t.Errorf("staged export left: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(f.eng.Cfg.Solr.Location, "restore-*")); len(left) > 0 {
+		t.Errorf("solr restore folders left: %v", left)
+	}
+}
