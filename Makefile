@@ -12,9 +12,49 @@ help: ## list targets
 deps: ## install what a fresh machine lacks (Debian packages, moto, Go modules)
 	scripts/install-deps
 
+# Lambda functions: one package main per directory under functions/.
+FUNCTIONS := $(notdir $(wildcard functions/*))
+LAMBDA_GOARCH ?= arm64
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
+
 .PHONY: build
-build: ## build the CLI into bin/
+build: ## build the CLI into bin/ and every Lambda bootstrap (linux/arm64, norpc, stripped) into dist/<function>/
 	$(GO) build -trimpath -o bin/atlas-backup ./cmd/atlas-backup
+	@set -e; for fn in $(FUNCTIONS); do \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build $(LAMBDA_FLAGS) -o dist/$$fn/bootstrap ./functions/$$fn; \
+	  lg=$$(echo $$fn | sed -E 's/(^|-)([a-z])/\U\2/g')Function; \
+	  printf '# written by make build: sam build (BuildMethod makefile) copies the bootstrap\nbuild-%s:\n\tcp bootstrap $$(ARTIFACTS_DIR)/bootstrap\n' $$lg > dist/$$fn/Makefile; \
+	done
+	@ls -l dist/*/bootstrap | awk '{printf "  %-40s %8.1f MB\n", $$9, $$5/1048576}'
+
+.PHONY: validate
+validate: ## cfn-lint (no errors or warnings), asl-validator on every ASL file, sam validate --lint and sam build (no Docker)
+	cfn-lint template.yaml
+	cd scripts/sfn && node validate.mjs $(addprefix ../../,$(wildcard statemachine/*.asl.json))
+	@if command -v sam >/dev/null; then \
+	  set -ex; [ -f dist/plan/Makefile ] || $(MAKE) build; \
+	  SAM_CLI_TELEMETRY=0 sam validate --lint --region $${AWS_REGION:-us-east-1}; \
+	  SAM_CLI_TELEMETRY=0 sam build --region $${AWS_REGION:-us-east-1} --build-dir .aws-sam/build; \
+	else echo "validate: sam not installed (pip install aws-sam-cli): skipped sam validate/build" >&2; fi
+
+PACKAGE_BUCKET ?=
+STACK_NAME ?= atlas-backup
+.PHONY: package
+package: build ## sam build, then upload the functions to s3://$(PACKAGE_BUCKET) and write dist/packaged.yaml
+	@[ -n "$(PACKAGE_BUCKET)" ] || { echo "package: set PACKAGE_BUCKET=<artifact bucket>"; exit 2; }
+	SAM_CLI_TELEMETRY=0 sam build --build-dir .aws-sam/build
+	SAM_CLI_TELEMETRY=0 sam package --template-file .aws-sam/build/template.yaml --s3-bucket $(PACKAGE_BUCKET) --output-template-file dist/packaged.yaml
+
+.PHONY: deploy
+deploy: ## deploy dist/packaged.yaml (documented in README "Serverless"; needs AWS credentials and PARAMS)
+	@[ -f dist/packaged.yaml ] || { echo "deploy: run make package first"; exit 2; }
+	@[ -n "$(PARAMS)" ] || { echo "deploy: set PARAMS='ClusterName=... AtlasHostInstanceId=... KeytabSecretArns=...'"; exit 2; }
+	SAM_CLI_TELEMETRY=0 sam deploy --template-file dist/packaged.yaml --stack-name $(STACK_NAME) \
+	  --capabilities CAPABILITY_IAM --parameter-overrides $(PARAMS)
+
+.PHONY: sfn-e2e
+sfn-e2e: ## the serverless backup end to end on this host: functions under aws-lambda-rie, statemachine/backup.asl.json under aws-local-stepfunctions, the local stack behind
+	scripts/sfn-e2e
 
 .PHONY: demo
 demo: ## the main job end to end: stack up, seed, backup into S3 (moto), verify, summary

@@ -50,6 +50,8 @@ Commands:
                     [--target DIR] [--yes]; stop Atlas first
   drill <id>        restore into scratch names, compare with the manifest, drop them
                     [--suffix S]
+  agent archive-config --dir D --store URL --key K [--part P]
+                    the host agent (run by SSM on the Atlas host): archive D into the store
   version           print the version
 
 Global flags:
@@ -105,6 +107,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return a.restore(ctx, cargs)
 	case "drill":
 		return a.drill(ctx, cargs)
+	case "agent":
+		return a.agent(ctx, cargs)
 	case "version":
 		fmt.Fprintln(stdout, "atlas-backup", Version)
 		return ExitOK

@@ -45,6 +45,11 @@ func (l *Local) logPath(id string) string    { return filepath.Join(l.workDir, i
 func (l *Local) pidPath(id string) string    { return filepath.Join(l.workDir, id+".pid") }
 func (l *Local) statusPath(id string) string { return filepath.Join(l.workDir, id+".status.json") }
 
+// ownerPath holds the pid of the process running the job's goroutine while it runs, so
+// another process (a status Lambda beside the submit Lambda, a second CLI) can tell a
+// running job from one whose process died before it wrote a status.
+func (l *Local) ownerPath(id string) string { return filepath.Join(l.workDir, id+".owner") }
+
 // Submit starts the job's steps in a goroutine. The processes run under ctx: cancelling
 // it kills each step's process group. A job with the same ID that is running or has
 // succeeded (in this process, or recorded in workDir) is not started again.
@@ -75,6 +80,7 @@ func (l *Local) Submit(ctx context.Context, job Job) (string, error) {
 	}
 	r := &localRun{status: Status{State: StateRunning, StepIndex: 0}, done: make(chan struct{})}
 	l.jobs[job.ID] = r
+	_ = os.WriteFile(l.ownerPath(job.ID), []byte(strconv.Itoa(os.Getpid())), 0o600)
 	go l.run(ctx, job, r, logf)
 	return job.ID, nil
 }
@@ -103,6 +109,7 @@ func (l *Local) run(ctx context.Context, job Job, r *localRun, logf *os.File) {
 	if err := l.writeStatusFile(job.ID, final); err != nil && final.State == StateSucceeded {
 		final = Status{State: StateFailed, ExitCode: 0, StepIndex: final.StepIndex, Message: err.Error()}
 	}
+	_ = os.Remove(l.ownerPath(job.ID))
 	l.mu.Lock()
 	r.status = final
 	l.mu.Unlock()
@@ -167,6 +174,9 @@ func (l *Local) Status(ctx context.Context, handle string) (Status, error) {
 		var err error
 		st, err = l.readStatusFile(handle)
 		if errors.Is(err, fs.ErrNotExist) {
+			st, err = l.ownerStatus(handle)
+		}
+		if errors.Is(err, fs.ErrNotExist) {
 			return Status{}, fmt.Errorf("local status %s: %w", handle, ErrUnknownHandle)
 		}
 		if err != nil {
@@ -179,6 +189,27 @@ func (l *Local) Status(ctx context.Context, handle string) (Status, error) {
 	}
 	st.Output = out
 	return st, nil
+}
+
+// ownerStatus reads a job started by another process that has not written its status
+// yet: RUNNING while that process lives, FAILED once it is gone.
+func (l *Local) ownerStatus(id string) (Status, error) {
+	b, err := os.ReadFile(l.ownerPath(id))
+	if err != nil {
+		return Status{}, err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid < 1 {
+		return Status{}, fmt.Errorf("owner file %s: bad pid %q", l.ownerPath(id), b)
+	}
+	if processAlive(pid) {
+		return Status{State: StateRunning, StepIndex: -1, Message: fmt.Sprintf("running in process %d", pid)}, nil
+	}
+	if st, err := l.readStatusFile(id); err == nil { // finished between the two reads
+		return st, nil
+	}
+	return Status{State: StateFailed, ExitCode: -1, StepIndex: -1,
+		Message: fmt.Sprintf("process %d that ran the job ended before the job finished", pid)}, nil
 }
 
 // Done returns a channel closed when the job started by this process ends, or nil when

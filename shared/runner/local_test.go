@@ -177,3 +177,40 @@ func TestLocalKillsLeftoverOfDeadProcess(t *testing.T) {
 		t.Fatalf("state %s: %s", st.State, st.Message)
 	}
 }
+
+// A job still running in another process (the submit Lambda beside the status Lambda,
+// both on one host in the local e2e) reads as RUNNING, not unknown; once that process is
+// gone without a status, as FAILED.
+func TestLocalRunningInAnotherProcess(t *testing.T) {
+	work := t.TempDir()
+	l1 := NewLocal(work)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h, err := l1.Submit(ctx, Job{ID: "running-3", Steps: []Step{{Argv: []string{"/bin/sh", "-c", "sleep 30"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2 := NewLocal(work)
+	st, err := l2.Status(context.Background(), h)
+	if err != nil || st.State != StateRunning {
+		t.Fatalf("status from another runner while running: %+v, %v", st, err)
+	}
+	cancel()
+	<-l1.Done(h)
+	if st, err := l2.Status(context.Background(), h); err != nil || st.State != StateFailed {
+		t.Fatalf("status after the job was killed: %+v, %v", st, err)
+	}
+
+	// an owner file naming a process that no longer exists, and no status
+	dead := exec.Command("/bin/true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, "orphan-4.owner"), []byte(strconv.Itoa(dead.Process.Pid)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err = l2.Status(context.Background(), "orphan-4")
+	if err != nil || st.State != StateFailed || !strings.Contains(st.Message, "ended before") {
+		t.Fatalf("status of a job whose process died: %+v, %v", st, err)
+	}
+}

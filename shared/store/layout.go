@@ -15,6 +15,7 @@ import (
 //	<prefix>/<cluster>/<id>/config/atlas-conf.tar.gz        ConfigArchive
 //	<prefix>/<cluster>/<id>/hbase/<table>/<rel>             HBase
 //	<prefix>/<cluster>/<id>/solr/<collection>/<rel>         Solr
+//	<prefix>/<cluster>/<id>/parts/<name>.json               Part (a step's result, for Finalize)
 //	<prefix>/<cluster>/_restore/<restore-id>/                RestoreScratch (a restore's own
 //	                                                        scratch objects, deleted after)
 //	<prefix>/<cluster>/_restore/<restore-id>/hbase/<table>/<rel>  RestoreCheck
@@ -100,6 +101,12 @@ func (l Layout) RestoreScratch(restoreID string) string {
 func (l Layout) RestoreCheck(restoreID, table, rel string) string {
 	return l.RestoreScratch(restoreID) + "hbase/" + TableSegment(table) + "/" + rel
 }
+
+// Part is where a step run apart from the others (a Lambda of the state machine, the
+// host agent) leaves its result for Finalize: one small JSON document per table,
+// collection or config archive, so the state machine's payloads stay small. name is a
+// key segment such as "hbase-atlas_janus", "solr-vertex_index" or "config".
+func (l Layout) Part(id, name string) string { return l.Backup(id) + "parts/" + name + ".json" }
 
 // BackupIDFromKey returns the backup id of a key under Backups() ("" and false
 // for keys outside it and for cluster-level keys such as Latest).

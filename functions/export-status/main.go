@@ -1,0 +1,26 @@
+// Command export-status is the Lambda that checks one HBase Export once: handler.Backup.ExportStatus.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/atlas-backup/atlas-backup/shared/handler"
+)
+
+func main() {
+	ctx := context.Background()
+	rt, err := handler.Boot(ctx, "export-status", os.Getenv)
+	if err != nil {
+		lambda.Start(handler.Broken(err))
+		return
+	}
+	h, err := rt.Backup(ctx)
+	if err != nil {
+		lambda.Start(handler.Broken(err))
+		return
+	}
+	lambda.Start(h.ExportStatus)
+}

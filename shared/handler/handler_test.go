@@ -1,0 +1,363 @@
+package handler
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/rs/zerolog"
+
+	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/manifest"
+	"github.com/atlas-backup/atlas-backup/shared/store"
+)
+
+// errorType is the errorType aws-lambda-go reports for err (lambda/errors.go:
+// the name of the type, or of the type pointed to).
+func errorType(err error) string {
+	t := reflect.TypeOf(err)
+	if t.Kind() == reflect.Pointer {
+		return t.Elem().Name()
+	}
+	return t.Name()
+}
+
+func TestDeriveExecution(t *testing.T) {
+	sched := TriggerEvent{Trigger: "schedule", Cluster: "prod", ScheduleARN: "arn:aws:scheduler:us-east-1:1:schedule/default/x", ScheduledTime: "2026-11-25T02:00:00Z"}
+	ev := func(dt string, detail string) TriggerEvent {
+		return TriggerEvent{ID: "e-1", DetailType: dt, Source: EventSource, Time: "2026-11-25T15:12:00Z", Detail: json.RawMessage(detail)}
+	}
+	tests := []struct {
+		name       string
+		ev         TriggerEvent
+		wantSource string
+		wantID     string // regexp
+		wantDetail string
+		wantErr    string // substring of a BadInput
+	}{
+		{"schedule", sched, "schedule", `^20261125T020000Z-[0-9a-f]{6}$`, "scheduled for 2026-11-25T02:00:00Z", ""},
+		{"schedule other cluster", func() TriggerEvent { e := sched; e.Cluster = "dev"; return e }(), "", "", "", "cluster:"},
+		{"schedule bad time", func() TriggerEvent { e := sched; e.ScheduledTime = "yesterday"; return e }(), "", "", "", "scheduledTime"},
+		{"pre-upgrade", ev(DetailTypePreUpgrade, `{"cluster":"prod","requestId":"CHG-1","ticket":"CHG-1","targetVersion":"HDP-3.1.5"}`),
+			"pre-upgrade", `^20261125T151200Z-[0-9a-f]{6}$`, "ticket=CHG-1; targetVersion=HDP-3.1.5; requestId=CHG-1", ""},
+		{"on-demand with id", ev(DetailTypeOnDemand, `{"cluster":"prod","backupId":"manual-1"}`), "on-demand", `^manual-1$`, "", ""},
+		{"wrong cluster", ev(DetailTypeOnDemand, `{"cluster":"dev"}`), "", "", "", "detail.cluster"},
+		{"unknown field", ev(DetailTypeOnDemand, `{"cluster":"prod","force":true}`), "", "", "", "unknown field"},
+		{"hostile request id", ev(DetailTypeOnDemand, `{"cluster":"prod","requestId":"a;b"}`), "", "", "", "detail.requestId"},
+		{"hostile backup id", ev(DetailTypeOnDemand, `{"cluster":"prod","backupId":"../x"}`), "", "", "", "detail.backupId"},
+		{"long ticket", ev(DetailTypeOnDemand, `{"cluster":"prod","ticket":"`+strings.Repeat("x", 65)+`"}`), "", "", "", "detail.ticket"},
+		{"wrong source", func() TriggerEvent { e := ev(DetailTypeOnDemand, `{"cluster":"prod"}`); e.Source = "aws.s3"; return e }(), "", "", "", "source:"},
+		{"unknown event", TriggerEvent{DetailType: "Object Created"}, "", "", "", "neither"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := DeriveExecution(tt.ev, "prod")
+			if tt.wantErr != "" {
+				var bad *backup.BadInput
+				if !errors.As(err, &bad) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want BadInput naming %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.Trigger.Source != tt.wantSource || !regexp.MustCompile(tt.wantID).MatchString(in.BackupID) || in.Trigger.Detail != tt.wantDetail {
+				t.Fatalf("got %+v", in)
+			}
+			if store.ValidateComponent(in.BackupID) != nil {
+				t.Fatalf("backup id %q is not a valid key component", in.BackupID)
+			}
+			// the same trigger twice: the same backup id (one execution name)
+			again, _ := DeriveExecution(tt.ev, "prod")
+			if again.BackupID != in.BackupID {
+				t.Fatalf("second derivation %s != %s", again.BackupID, in.BackupID)
+			}
+		})
+	}
+	// a request re-sent as a new event keeps its backup id; without a request id a new
+	// event is a new backup
+	a, _ := DeriveExecution(ev(DetailTypePreUpgrade, `{"cluster":"prod","requestId":"r1"}`), "prod")
+	e2 := ev(DetailTypePreUpgrade, `{"cluster":"prod","requestId":"r1"}`)
+	e2.ID = "e-2"
+	b, _ := DeriveExecution(e2, "prod")
+	c, _ := DeriveExecution(func() TriggerEvent { e := ev(DetailTypeOnDemand, `{"cluster":"prod"}`); e.ID = "e-3"; return e }(), "prod")
+	d, _ := DeriveExecution(func() TriggerEvent { e := ev(DetailTypeOnDemand, `{"cluster":"prod"}`); e.ID = "e-4"; return e }(), "prod")
+	if a.BackupID != b.BackupID || c.BackupID == d.BackupID {
+		t.Fatalf("ids: request %s/%s, events %s/%s", a.BackupID, b.BackupID, c.BackupID, d.BackupID)
+	}
+}
+
+func TestPollPolicy(t *testing.T) {
+	pp := PollPolicy{Initial: 10 * time.Second, Max: 40 * time.Second, Limit: 100 * time.Second}
+	p := pp.First()
+	var waits []int
+	var err error
+	for err == nil {
+		waits = append(waits, p.WaitSeconds)
+		p, err = pp.Next(p, "x")
+	}
+	// 10 20 40 (capped) then the rest of the limit: 100-70 = 30
+	if want := []int{10, 20, 40, 30}; !reflect.DeepEqual(waits, want) {
+		t.Fatalf("waits %v, want %v", waits, want)
+	}
+	var to *TimedOut
+	if !errors.As(err, &to) || errorType(err) != "TimedOut" || p.WaitedSeconds != 100 {
+		t.Fatalf("end: %+v %v", p, err)
+	}
+	if n := ExportPoll.Checks(time.Hour); n < 12 || n > 20 {
+		t.Fatalf("checks for a 1h export: %d", n)
+	}
+	if a, b := ExportPoll.Checks(time.Hour), ExportPoll.Checks(2*time.Hour); b-a != 12 {
+		t.Fatalf("an hour more at the 5 min cap should add 12 checks: %d → %d", a, b)
+	}
+}
+
+func TestAgentParameters(t *testing.T) {
+	ok := AgentArchiveRequest{BackupID: "20261125T151200Z-0a1b2c", ConfDir: "/etc/atlas/conf", Store: "s3://my-backups/atlas",
+		Key: "atlas/prod/20261125T151200Z-0a1b2c/config/atlas-conf.tar.gz", Part: "atlas/prod/20261125T151200Z-0a1b2c/parts/config.json"}
+	if p, err := AgentParameters(ok); err != nil || p["confDir"][0] != "/etc/atlas/conf" || len(p) != 5 {
+		t.Fatalf("%v %v", p, err)
+	}
+	tests := []struct {
+		name  string
+		edit  func(r *AgentArchiveRequest)
+		field string
+	}{
+		{"quote in dir", func(r *AgentArchiveRequest) { r.ConfDir = "/etc/atlas'; reboot; '" }, "confDir"},
+		{"subshell in key", func(r *AgentArchiveRequest) { r.Key = "atlas/$(id)" }, "key"},
+		{"traversal in dir", func(r *AgentArchiveRequest) { r.ConfDir = "/etc/../root" }, "confDir"},
+		{"traversal in part", func(r *AgentArchiveRequest) { r.Part = "atlas/../x" }, "part"},
+		{"newline in store", func(r *AgentArchiveRequest) { r.Store = "s3://b/x\nreboot" }, "store"},
+		{"space in id", func(r *AgentArchiveRequest) { r.BackupID = "a b" }, "backupId"},
+		{"relative dir", func(r *AgentArchiveRequest) { r.ConfDir = "etc/atlas" }, "confDir"},
+		{"http store", func(r *AgentArchiveRequest) { r.Store = "http://x" }, "store"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ok
+			tt.edit(&r)
+			_, err := AgentParameters(r)
+			if errorType(err) != "BadInput" || !strings.Contains(err.Error(), "agent parameter "+tt.field+":") {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}
+
+// The SSM document's allowedPatterns in template.yaml are the ones checked here.
+func TestAgentPatternsMatchTemplate(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)[strings.Index(string(b), "AgentDocument:"):]
+	want := map[string]string{"backupId": AgentPatternBackupID, "confDir": AgentPatternConfDir, "store": AgentPatternStore, "key": AgentPatternKey, "part": AgentPatternKey}
+	for name, pat := range want {
+		re := regexp.MustCompile(`(?s)\n          ` + name + `:\n.*?allowedPattern: "([^"]+)"`)
+		m := re.FindStringSubmatch(doc)
+		if m == nil || m[1] != pat {
+			t.Errorf("template allowedPattern of %s = %v, want %s", name, m, pat)
+		}
+	}
+	if n := strings.Count(doc[:strings.Index(doc, "mainSteps:")], "allowedPattern:"); n != 6 {
+		t.Errorf("%d parameters with allowedPattern, want all 6", n)
+	}
+}
+
+func TestFailureReasons(t *testing.T) {
+	got := FailureReasons(Failure{Error: "PreflightFailed", Cause: `{"errorMessage":"preflight: a\nb","errorType":"PreflightFailed"}`})
+	if !reflect.DeepEqual(got, []string{"PreflightFailed: preflight: a", "PreflightFailed: b"}) {
+		t.Fatalf("%q", got)
+	}
+	if got := FailureReasons(Failure{Error: "States.Timeout", Cause: ""}); !reflect.DeepEqual(got, []string{"States.Timeout: (no cause given)"}) {
+		t.Fatalf("%q", got)
+	}
+}
+
+func TestNamed(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&backup.SolrBackupFailed{Err: errors.New("x")}, "SolrBackupFailed"},
+		{errors.Join(errors.New("ctx"), &backup.StoreFailed{Err: errors.New("x")}), "StoreFailed"},
+		{&backup.ErrAlreadySucceeded{BackupID: "x"}, "ErrAlreadySucceeded"},
+		{errors.New("plain"), "StepFailed"},
+		{&PollFailed{Err: errors.New("x")}, "PollFailed"},
+	}
+	for _, tt := range tests {
+		if got := errorType(named(tt.err)); got != tt.want {
+			t.Errorf("named(%v) = %s, want %s", tt.err, got, tt.want)
+		}
+	}
+	_, err := Broken(errors.New("config: bad"))(context.Background(), nil)
+	if errorType(err) != "BadInput" {
+		t.Errorf("Broken: %T", err)
+	}
+}
+
+type fakeSFN struct {
+	err   error
+	calls []*sfn.StartExecutionInput
+}
+
+func (f *fakeSFN) StartExecution(_ context.Context, in *sfn.StartExecutionInput, _ ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
+	f.calls = append(f.calls, in)
+	if f.err != nil {
+		return nil, f.err
+	}
+	arn := ExecutionARN(*in.StateMachineArn, *in.Name)
+	return &sfn.StartExecutionOutput{ExecutionArn: &arn}, nil
+}
+
+func TestStart(t *testing.T) {
+	sm := "arn:aws:states:us-east-1:123456789012:stateMachine:atlas-backup"
+	ev := TriggerEvent{Trigger: "schedule", Cluster: "prod", ScheduleARN: "arn:aws:scheduler:x", ScheduledTime: "2026-11-25T02:00:00Z"}
+	tests := []struct {
+		name    string
+		err     error
+		dup     bool
+		errType string
+	}{
+		{"started", nil, false, ""},
+		{"closed execution of that name", &sfntypes.ExecutionAlreadyExists{Message: aws.String("exists")}, true, ""},
+		{"throttled", errors.New("ThrottlingException"), false, "StartFailed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeSFN{err: tt.err}
+			out, err := (&Start{SFN: f, StateMachineARN: sm, Cluster: "prod"}).Handle(context.Background(), ev)
+			if tt.errType != "" {
+				if errorType(err) != tt.errType {
+					t.Fatalf("err %v (%s)", err, errorType(err))
+				}
+				return
+			}
+			if err != nil || out.Duplicate != tt.dup || out.ExecutionARN != ExecutionARN(sm, out.BackupID) {
+				t.Fatalf("%+v %v", out, err)
+			}
+			if *f.calls[0].Name != out.BackupID || !strings.Contains(*f.calls[0].Input, `"source":"schedule"`) {
+				t.Fatalf("StartExecution %s %s", *f.calls[0].Name, *f.calls[0].Input)
+			}
+		})
+	}
+	if _, err := (&Start{SFN: &fakeSFN{}, StateMachineARN: sm, Cluster: "dev"}).Handle(context.Background(), ev); errorType(err) != "BadInput" {
+		t.Fatalf("wrong cluster: %v", err)
+	}
+}
+
+// fileEngine is an engine on a file store, with no servers: enough for the handlers'
+// refusals and for Finalize on the Catch path.
+func fileEngine(t *testing.T) *backup.Engine {
+	t.Helper()
+	dir := t.TempDir()
+	st, prefix, err := store.Open(context.Background(), "file://"+dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Defaults()
+	cfg.Cluster = "prod"
+	return &backup.Engine{Cfg: cfg, Store: st, Layout: store.Layout{Prefix: prefix, Cluster: "prod"}, Log: zerolog.Nop()}
+}
+
+func TestHandlerErrorTypes(t *testing.T) {
+	ctx := context.Background()
+	h := &Backup{Engine: fileEngine(t)}
+	id := "20261125T151200Z-0a1b2c"
+	check := func(name string, err error, want string) {
+		t.Helper()
+		if err == nil || errorType(err) != want {
+			t.Errorf("%s: errorType %q (%v), want %s", name, func() string {
+				if err == nil {
+					return ""
+				}
+				return errorType(err)
+			}(), err, want)
+		}
+	}
+	_, err := h.Plan(ctx, PlanInput{BackupID: id, Trigger: manifest.Trigger{Source: "cron"}})
+	check("plan bad trigger", err, "BadInput")
+	_, err = h.Plan(ctx, PlanInput{Trigger: manifest.Trigger{Source: "schedule"}})
+	check("plan without id", err, "BadInput")
+	_, err = h.ExportSubmit(ctx, TableItem{BackupID: id, Table: "atlas_janus"})
+	check("export submit without plan", err, "BadInput")
+	_, err = h.ExportStatus(ctx, ExportTask{BackupID: id, Table: "atlas_janus"})
+	check("export status without handle", err, "BadInput")
+	_, err = h.SolrSubmit(ctx, CollectionItem{BackupID: "../x", Collection: "c"})
+	check("solr submit hostile id", err, "BadInput")
+	_, err = h.ConfigStatus(ctx, ConfigTask{BackupID: id, Mode: "direct"})
+	check("config status in direct mode", err, "BadInput")
+	_, err = h.Finalize(ctx, FinalizeInput{BackupID: "a b"})
+	check("finalize hostile id", err, "BadInput")
+	_, err = h.Finalize(ctx, FinalizeInput{BackupID: id})
+	check("finalize without plan", err, "BadInput")
+
+	// the Catch path: a FAILED manifest giving the caught error, and steps refuse the
+	// finalized backup afterwards
+	out, err := h.Finalize(ctx, FinalizeInput{BackupID: id, Trigger: manifest.Trigger{Source: "schedule"},
+		Failure: &Failure{Error: "SolrBackupFailed", Cause: `{"errorMessage":"solr backup: edge_index: failed","errorType":"SolrBackupFailed"}`}})
+	if err != nil || out.Status != manifest.Failed || len(out.Reasons) != 1 || !strings.HasPrefix(out.Reasons[0], "SolrBackupFailed: solr backup: edge_index") {
+		t.Fatalf("finalize failure: %+v %v", out, err)
+	}
+	m, err := backup.ReadManifest(ctx, h.Engine.Store, h.Engine.Layout, id)
+	if err != nil || m.Status != manifest.Failed || m.Trigger.Source != "schedule" {
+		t.Fatalf("manifest %+v %v", m, err)
+	}
+}
+
+// events/*.json are the functions' inputs: each decodes into its input type with no
+// unknown field, so the fixtures and the types cannot drift apart.
+func TestEventsMatchInputTypes(t *testing.T) {
+	types := map[string]any{
+		"plan": PlanInput{}, "export-submit": TableItem{}, "export-status": ExportTask{}, "export-ship": ExportTask{},
+		"solr-submit": CollectionItem{}, "solr-status": SolrTask{}, "solr-ship": SolrTask{},
+		"config-archive": ConfigItem{}, "config-status": ConfigTask{}, "finalize": FinalizeInput{}, "start": TriggerEvent{},
+	}
+	files, _ := filepath.Glob(filepath.Join("..", "..", "events", "*", "*.json"))
+	top, _ := filepath.Glob(filepath.Join("..", "..", "events", "*.json"))
+	if len(files) < 15 || len(top) != 3 {
+		t.Fatalf("events: %d per function, %d triggers", len(files), len(top))
+	}
+	for _, f := range append(files, top...) {
+		fn := filepath.Base(filepath.Dir(f))
+		if fn == "events" {
+			fn = "start"
+		}
+		typ, ok := types[fn]
+		if !ok {
+			t.Errorf("%s: no function %s", f, fn)
+			continue
+		}
+		b, _ := os.ReadFile(f)
+		dec := json.NewDecoder(bytes.NewReader(b))
+		if fn != "start" { // EventBridge envelopes carry fields the start function ignores
+			dec.DisallowUnknownFields()
+		}
+		v := reflect.New(reflect.TypeOf(typ)).Interface()
+		if err := dec.Decode(v); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	for _, f := range top {
+		var ev TriggerEvent
+		b, _ := os.ReadFile(f)
+		_ = json.Unmarshal(b, &ev)
+		ev.Cluster = "prod-hdp3"
+		if _, err := DeriveExecution(ev, "prod-hdp3"); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
