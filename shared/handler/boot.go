@@ -166,3 +166,8 @@ func Broken(err error) func(context.Context, json.RawMessage) (struct{}, error) 
 		return struct{}{}, &backup.BadInput{Err: fmt.Errorf("function init: %w", err)}
 	}
 }
+
+// Restore returns the restore step handlers on this runtime.
+func (rt *Runtime) Restore() *Restore {
+	return &Restore{Engine: rt.Set.RestoreEngine(rt.Log)}
+}

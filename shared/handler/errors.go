@@ -2,9 +2,17 @@ package handler
 
 import (
 	"errors"
+	"reflect"
 
 	"github.com/atlas-backup/atlas-backup/shared/backup"
 )
+
+// namedPackages are the packages whose error types are named at the Lambda boundary.
+var namedPackages = map[string]bool{
+	"github.com/atlas-backup/atlas-backup/shared/backup":  true,
+	"github.com/atlas-backup/atlas-backup/shared/restore": true,
+	"github.com/atlas-backup/atlas-backup/shared/handler": true,
+}
 
 // Error types of this package, beside the engine's (backup.BadInput, ...).
 type (
@@ -35,11 +43,8 @@ func named(err error) error {
 	if err == nil {
 		return nil
 	}
-	switch err.(type) {
-	case *backup.BadInput, *backup.PreflightFailed, *backup.ExportFailed, *backup.SolrBackupFailed,
-		*backup.ConfigArchiveFailed, *backup.StoreFailed, *backup.ErrAlreadySucceeded,
-		*PollFailed, *TimedOut, *StartFailed, *StepFailed:
-		return err
+	if t := reflect.TypeOf(err); t.Kind() == reflect.Pointer && namedPackages[t.Elem().PkgPath()] {
+		return err // already a named type: *backup.BadInput, *restore.Refused, ...
 	}
 	var (
 		bad   *backup.BadInput

@@ -21,6 +21,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/config"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
+	"github.com/atlas-backup/atlas-backup/shared/restore"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
@@ -197,6 +198,8 @@ func TestNamed(t *testing.T) {
 		{&backup.ErrAlreadySucceeded{BackupID: "x"}, "ErrAlreadySucceeded"},
 		{errors.New("plain"), "StepFailed"},
 		{&PollFailed{Err: errors.New("x")}, "PollFailed"},
+		{&restore.Refused{Problems: []string{"x"}}, "Refused"},
+		{&restore.ArtifactMismatch{Err: errors.New("x")}, "ArtifactMismatch"},
 	}
 	for _, tt := range tests {
 		if got := errorType(named(tt.err)); got != tt.want {
@@ -325,16 +328,24 @@ func TestEventsMatchInputTypes(t *testing.T) {
 		"plan": PlanInput{}, "export-submit": TableItem{}, "export-status": ExportTask{}, "export-ship": ExportTask{},
 		"solr-submit": CollectionItem{}, "solr-status": SolrTask{}, "solr-ship": SolrTask{},
 		"config-archive": ConfigItem{}, "config-status": ConfigTask{}, "finalize": FinalizeInput{}, "start": TriggerEvent{},
+		"restore-plan": RestorePlanRequest{}, "restore-fetch": RestoreItem{}, "restore-table-import": RestoreItem{},
+		"restore-table-status": RestoreTask{}, "restore-table-check-submit": RestoreTask{}, "restore-table-check": RestoreTask{},
+		"restore-collection-submit": RestoreItem{}, "restore-collection-status": RestoreTask{},
+		"restore-collection-check": RestoreTask{}, "restore-config": RestoreItem{}, "restore-report": RestoreReportInput{},
+		"restore-drill.json": restore.PlanInput{},
 	}
 	files, _ := filepath.Glob(filepath.Join("..", "..", "events", "*", "*.json"))
 	top, _ := filepath.Glob(filepath.Join("..", "..", "events", "*.json"))
-	if len(files) < 15 || len(top) != 3 {
+	if len(files) < 30 || len(top) != 4 {
 		t.Fatalf("events: %d per function, %d triggers", len(files), len(top))
 	}
 	for _, f := range append(files, top...) {
 		fn := filepath.Base(filepath.Dir(f))
 		if fn == "events" {
 			fn = "start"
+			if filepath.Base(f) == "restore-drill.json" {
+				fn = "restore-drill.json" // the restore state machine's input
+			}
 		}
 		typ, ok := types[fn]
 		if !ok {
@@ -352,12 +363,39 @@ func TestEventsMatchInputTypes(t *testing.T) {
 		}
 	}
 	for _, f := range top {
+		if filepath.Base(f) == "restore-drill.json" {
+			continue
+		}
 		var ev TriggerEvent
 		b, _ := os.ReadFile(f)
 		_ = json.Unmarshal(b, &ev)
 		ev.Cluster = "prod-hdp3"
 		if _, err := DeriveExecution(ev, "prod-hdp3"); err != nil {
 			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+func TestRestoreHandlerErrorTypes(t *testing.T) {
+	ctx := context.Background()
+	be := fileEngine(t)
+	h := &Restore{Engine: &restore.Engine{Cfg: be.Cfg, Store: be.Store, Layout: be.Layout, Log: zerolog.Nop()}}
+	rid := "r20261125T153000Z-0d1e2f"
+	for name, err := range map[string]error{
+		"plan without restore id": func() error { _, err := h.Plan(ctx, RestorePlanRequest{}); return err }(),
+		"fetch without plan": func() error {
+			_, err := h.Fetch(ctx, RestoreItem{RestoreID: rid, Part: "hbase", Name: "t"})
+			return err
+		}(),
+		"fetch hostile id": func() error { _, err := h.Fetch(ctx, RestoreItem{RestoreID: "../x"}); return err }(),
+		"status without handle": func() error {
+			_, err := h.TableJobStatus(ctx, RestoreTask{RestoreItem: RestoreItem{RestoreID: rid}})
+			return err
+		}(),
+		"report without plan": func() error { _, err := h.Report(ctx, RestoreReportInput{RestoreID: rid}); return err }(),
+	} {
+		if err == nil || errorType(err) != "BadInput" {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }

@@ -108,6 +108,14 @@ func (l Layout) RestoreCheck(restoreID, table, rel string) string {
 // key segment such as "hbase-atlas_janus", "solr-vertex_index" or "config".
 func (l Layout) Part(id, name string) string { return l.Backup(id) + "parts/" + name + ".json" }
 
+// RestoreState is where the steps of a restore run by the state machine keep its plan,
+// each part's result and the report: one small JSON document per name ("plan",
+// "hbase-<table>", "solr-<collection>", "config", "report"). "_restore-state" is never
+// a backup id, and apart from RestoreScratch, which a restore deletes as it goes.
+func (l Layout) RestoreState(restoreID, name string) string {
+	return l.Backups() + "_restore-state/" + restoreID + "/" + name + ".json"
+}
+
 // BackupIDFromKey returns the backup id of a key under Backups() ("" and false
 // for keys outside it and for cluster-level keys such as Latest).
 func (l Layout) BackupIDFromKey(key string) (string, bool) {

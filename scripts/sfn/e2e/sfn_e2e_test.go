@@ -53,6 +53,9 @@ import (
 var functions = []string{
 	"start", "plan", "export-submit", "export-status", "export-ship",
 	"solr-submit", "solr-status", "solr-ship", "config-archive", "config-status", "finalize",
+	"restore-plan", "restore-fetch", "restore-table-import", "restore-table-status", "restore-table-check-submit",
+	"restore-table-check", "restore-collection-submit", "restore-collection-status", "restore-collection-check",
+	"restore-config", "restore-report",
 }
 
 // The substitutions of statemachine/backup.asl.json (template.yaml DefinitionSubstitutions).
@@ -61,6 +64,16 @@ var substitution = map[string]string{
 	"ExportShipFunctionArn": "export-ship", "SolrSubmitFunctionArn": "solr-submit", "SolrStatusFunctionArn": "solr-status",
 	"SolrShipFunctionArn": "solr-ship", "ConfigArchiveFunctionArn": "config-archive", "ConfigStatusFunctionArn": "config-status",
 	"FinalizeFunctionArn": "finalize",
+}
+
+// The substitutions of statemachine/restore.asl.json.
+var restoreSubstitution = map[string]string{
+	"RestorePlanFunctionArn": "restore-plan", "RestoreFetchFunctionArn": "restore-fetch",
+	"RestoreTableImportFunctionArn": "restore-table-import", "RestoreTableStatusFunctionArn": "restore-table-status",
+	"RestoreTableCheckSubmitFunctionArn": "restore-table-check-submit", "RestoreTableCheckFunctionArn": "restore-table-check",
+	"RestoreCollectionSubmitFunctionArn": "restore-collection-submit", "RestoreCollectionStatusFunctionArn": "restore-collection-status",
+	"RestoreCollectionCheckFunctionArn": "restore-collection-check", "RestoreConfigFunctionArn": "restore-config",
+	"RestoreReportFunctionArn": "restore-report",
 }
 
 const (
@@ -458,19 +471,23 @@ func (f *fixture) execute(executionARN string, waitMs int) execResult {
 	if err := json.Unmarshal([]byte(aws.ToString(d.Input)), &input); err != nil {
 		f.t.Fatalf("execution input %q: %v", aws.ToString(d.Input), err)
 	}
+	return f.run(f.definition, substitution, f.smARN, aws.ToString(d.Name), input, waitMs)
+}
+
+// run runs one execution of a definition under aws-local-stepfunctions (scripts/sfn/run.mjs).
+func (f *fixture) run(definition string, subst map[string]string, smARN, name string, input any, waitMs int) execResult {
+	f.t.Helper()
 	fnURLs := map[string]string{}
-	for _, fn := range substitution {
-		fnURLs[fn] = f.fn(fn).url
-	}
 	subs := map[string]string{"AlertTopicArn": f.topicARN}
-	for k, fn := range substitution {
+	for k, fn := range subst {
+		fnURLs[fn] = f.fn(fn).url
 		subs[k] = fnARN(fn)
 	}
-	out := filepath.Join(workDir, "exec-"+aws.ToString(d.Name)+"-"+f.cluster+".json")
+	out := filepath.Join(workDir, "exec-"+name+"-"+f.cluster+".json")
 	spec := map[string]any{
-		"definition": f.definition, "substitutions": subs, "functions": fnURLs,
-		"sns": os.Getenv("AWS_ENDPOINT_URL"), "input": input, "name": aws.ToString(d.Name),
-		"stateMachineArn": f.smARN, "waitMs": waitMs, "retryMs": 100, "out": out,
+		"definition": definition, "substitutions": subs, "functions": fnURLs,
+		"sns": os.Getenv("AWS_ENDPOINT_URL"), "input": input, "name": name,
+		"stateMachineArn": smARN, "waitMs": waitMs, "retryMs": 100, "out": out,
 	}
 	sb, _ := json.Marshal(spec)
 	specPath := out + ".spec"
@@ -959,7 +976,7 @@ func TestFunctionEvents(t *testing.T) {
 	_ = filepath.Walk(filepath.Join(root, "events"), func(p string, fi os.FileInfo, err error) error {
 		if err == nil && !fi.IsDir() && strings.HasSuffix(p, ".json") {
 			rel, _ := filepath.Rel(filepath.Join(root, "events"), p)
-			if !seen[rel] {
+			if !seen[rel] && !strings.HasPrefix(rel, "restore") { // TestRestore runs those
 				t.Errorf("events/%s is not exercised", rel)
 			}
 		}
@@ -970,4 +987,180 @@ func TestFunctionEvents(t *testing.T) {
 		t.Errorf("finalize/failure.json manifest: %s %v", m.Status, m.Reasons)
 	}
 	record("initDurationMs_events", f.initDurations())
+}
+
+// restoreReport reads the report the restore state machine's Report step stored.
+func (f *fixture) restoreReport(restoreID string) map[string]any {
+	f.t.Helper()
+	b, err := f.s3get("atlas/" + f.cluster + "/_restore-state/" + restoreID + "/report.json")
+	if err != nil {
+		f.t.Fatalf("restore report %s: %v", restoreID, err)
+	}
+	var r map[string]any
+	if err := json.Unmarshal(b, &r); err != nil {
+		f.t.Fatal(err)
+	}
+	return r
+}
+
+// The restore side: a backup taken by the CLI, then a drill through
+// statemachine/restore.asl.json (scratch tables and collections restored, compared with
+// the manifest, dropped), then every restore function under RIE with each of its
+// events/restore-*/*.json, in the order of a restore.
+func TestRestore(t *testing.T) {
+	f := newFixture(t, "restore", nil)
+	f.definition = filepath.Join(root, "statemachine", "restore.asl.json")
+	bm := f.cliBackup("on-demand")
+	if bm.Status != manifest.Succeeded {
+		t.Fatalf("backup %s: %v", bm.Status, bm.Reasons)
+	}
+	smARN := "arn:aws:states:us-east-1:" + account + ":stateMachine:atlas-restore-" + f.cluster
+
+	t.Run("state machine drill", func(t *testing.T) {
+		rid := "r" + time.Now().UTC().Format("20060102T150405Z") + "-" + randHex(3)
+		in := readEvent(t, "restore-drill.json")
+		in["backupId"] = bm.BackupID
+		in["suffix"] = "_drill_" + randHex(3)
+		r := f.run(f.definition, restoreSubstitution, smARN, rid, in, 500)
+		if r.Status != "SUCCEEDED" {
+			t.Fatalf("drill execution: %s %s", r.Error, r.Cause)
+		}
+		rep := f.restoreReport(rid)
+		if rep["ok"] != true || len(rep["tables"].([]any)) != 2 || len(rep["collections"].([]any)) != 3 || rep["config"] == nil {
+			t.Fatalf("report: %v", rep)
+		}
+		for _, k := range []string{"tables", "collections"} {
+			for _, x := range rep[k].([]any) {
+				if x.(map[string]any)["match"] != true {
+					t.Errorf("%s: %v", k, x)
+				}
+			}
+		}
+		cl := rep["cleanup"].(map[string]any)
+		if len(cl["dropped"].([]any)) != 2 || len(cl["deleted"].([]any)) != 3 {
+			t.Errorf("cleanup: %v", cl)
+		}
+		record("execution_restore-drill", metrics(r))
+	})
+
+	t.Run("function events", func(t *testing.T) {
+		rid := "r" + time.Now().UTC().Format("20060102T150405Z") + "-" + randHex(3)
+		suffix := "_drill_" + randHex(3)
+		var importHandle, checkHandle string
+		load := func(rel string) []byte {
+			b, err := os.ReadFile(filepath.Join(root, "events", rel))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for old, nu := range map[string]string{eventsID: bm.BackupID, "r20261125T153000Z-0d1e2f": rid, "_drill_0d1e2f": suffix,
+				"IMPORT_HANDLE": importHandle, "CHECK_HANDLE": checkHandle} {
+				b = bytes.ReplaceAll(b, []byte(old), []byte(nu))
+			}
+			return b
+		}
+		field := func(out json.RawMessage, key string) any {
+			var m map[string]any
+			_ = json.Unmarshal(out, &m)
+			return m[key]
+		}
+		cases := []struct {
+			fn, event, wantErr string
+			untilDone          bool
+			after              func(out json.RawMessage)
+		}{
+			{fn: "restore-plan", event: "restore-plan/unknown-backup.json", wantErr: "BackupNotFound"},
+			{fn: "restore-plan", event: "restore-plan/drill-without-suffix.json", wantErr: "BadInput"},
+			{fn: "restore-fetch", event: "restore-fetch/atlas_janus.json", wantErr: "BadInput"}, // no plan yet
+			{fn: "restore-plan", event: "restore-plan/drill.json", after: func(out json.RawMessage) {
+				if field(out, "restoreId") != rid || len(field(out, "fetch").([]any)) != 6 {
+					t.Errorf("plan output %s", out)
+				}
+			}},
+			{fn: "restore-fetch", event: "restore-fetch/bad-part.json", wantErr: "BadInput"},
+			{fn: "restore-fetch", event: "restore-fetch/atlas_janus.json"},
+			{fn: "restore-fetch", event: "restore-fetch/vertex_index.json"},
+			{fn: "restore-fetch", event: "restore-fetch/config.json"},
+			{fn: "restore-table-import", event: "restore-table-import/not-planned.json", wantErr: "BadInput"},
+			{fn: "restore-table-import", event: "restore-table-import/atlas_janus.json", after: func(out json.RawMessage) {
+				importHandle = fmt.Sprint(field(out, "handle"))
+			}},
+			{fn: "restore-table-status", event: "restore-table-status/no-handle.json", wantErr: "BadInput"},
+			{fn: "restore-table-status", event: "restore-table-status/import.json", untilDone: true},
+			{fn: "restore-table-check-submit", event: "restore-table-check-submit/atlas_janus.json", after: func(out json.RawMessage) {
+				checkHandle = fmt.Sprint(field(out, "handle"))
+			}},
+			{fn: "restore-table-status", event: "restore-table-status/check.json", untilDone: true},
+			{fn: "restore-table-check", event: "restore-table-check/atlas_janus.json", after: func(out json.RawMessage) {
+				if field(out, "match") != true {
+					t.Errorf("table check %s", out)
+				}
+			}},
+			{fn: "restore-collection-submit", event: "restore-collection-submit/vertex_index.json"},
+			{fn: "restore-collection-status", event: "restore-collection-status/vertex_index.json", untilDone: true},
+			{fn: "restore-collection-check", event: "restore-collection-check/vertex_index.json", after: func(out json.RawMessage) {
+				if field(out, "match") != true {
+					t.Errorf("collection check %s", out)
+				}
+			}},
+			{fn: "restore-config", event: "restore-config/config.json", after: func(out json.RawMessage) {
+				if field(out, "match") != true {
+					t.Errorf("config check %s", out)
+				}
+			}},
+			{fn: "restore-report", event: "restore-report/unknown-restore.json", wantErr: "BadInput"},
+			// the plan has 2 tables and 3 collections, these events restored one of each:
+			// the report says what is missing, and the cleanup drops what was made
+			{fn: "restore-report", event: "restore-report/drill.json", after: func(out json.RawMessage) {
+				if field(out, "ok") != false || !strings.Contains(string(out), "no check recorded") {
+					t.Errorf("report %s", out)
+				}
+			}},
+		}
+		seen := map[string]bool{}
+		for i, c := range cases {
+			seen[c.event] = true
+			ok := t.Run(fmt.Sprintf("%02d-%s-%s", i, c.fn, strings.TrimSuffix(filepath.Base(c.event), ".json")), func(t *testing.T) {
+				payload := load(c.event)
+				var out json.RawMessage
+				var et, em string
+				for n := 0; ; n++ {
+					out, et, em = f.invoke(c.fn, payload)
+					if !c.untilDone || et != "" || field(out, "done") == true || n > 240 {
+						break
+					}
+					payload = out
+					time.Sleep(500 * time.Millisecond)
+				}
+				if c.wantErr != "" {
+					if et != c.wantErr {
+						t.Fatalf("errorType %q (%s), want %q; output %s", et, em, c.wantErr, out)
+					}
+					return
+				}
+				if et != "" {
+					t.Fatalf("%s: %s", et, em)
+				}
+				if c.untilDone && field(out, "done") != true {
+					t.Fatalf("not done: %s", out)
+				}
+				if c.after != nil {
+					c.after(out)
+				}
+			})
+			if !ok && c.wantErr == "" {
+				// a failed step leaves the rest without what they need; the report still cleans up
+				f.invoke("restore-report", load("restore-report/drill.json"))
+				t.FailNow()
+			}
+		}
+		_ = filepath.Walk(filepath.Join(root, "events"), func(p string, fi os.FileInfo, err error) error {
+			if err == nil && !fi.IsDir() && strings.HasSuffix(p, ".json") {
+				rel, _ := filepath.Rel(filepath.Join(root, "events"), p)
+				if strings.HasPrefix(rel, "restore-") && strings.Contains(rel, "/") && !seen[rel] {
+					t.Errorf("events/%s is not exercised", rel)
+				}
+			}
+			return nil
+		})
+	})
 }
