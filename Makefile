@@ -53,7 +53,7 @@ deploy: ## deploy dist/packaged.yaml (documented in README "Serverless"; needs A
 	  --capabilities CAPABILITY_IAM --parameter-overrides $(PARAMS)
 
 .PHONY: sfn-e2e
-sfn-e2e: ## the serverless backup end to end on this host: functions under aws-lambda-rie, statemachine/backup.asl.json under aws-local-stepfunctions, the local stack behind
+sfn-e2e: ## backup and restore state machines end to end on this host: functions under aws-lambda-rie, statemachine/*.asl.json under aws-local-stepfunctions, the local stack behind
 	scripts/sfn-e2e
 
 .PHONY: demo
