@@ -1164,3 +1164,92 @@ func TestRestore(t *testing.T) {
 		})
 	})
 }
+
+// agentDocument renders template.yaml's AgentDocument content as the JSON SSM takes.
+func agentDocument(t *testing.T, agentBinary string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	find := func(n *yaml.Node, key string) *yaml.Node {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i+1]
+			}
+		}
+		t.Fatalf("template.yaml: no %s", key)
+		return nil
+	}
+	content := find(find(find(find(doc.Content[0], "Resources"), "AgentDocument"), "Properties"), "Content")
+	// the one intrinsic in it: !Sub "${AgentBinary} agent archive-config ..."
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Tag == "!Sub" {
+			n.Tag = "!!str"
+			n.Value = strings.ReplaceAll(n.Value, "${AgentBinary}", agentBinary)
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(content)
+	var v any
+	if err := content.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// With atlas.agentInstanceId set, the config branch goes through the host agent: the
+// config-archive function sends the template's SSM document (registered in moto from
+// template.yaml), config-status polls it. moto's SSM runs nothing and reports Success at
+// once, so no archive record exists: config-status says so with ConfigArchiveFailed
+// instead of taking the command's word for it.
+func TestConfigAgentUnderMoto(t *testing.T) {
+	docName := "atlas-backup-agent-" + randHex(3)
+	f := newFixture(t, "agent", func(cfg map[string]any) {
+		cfg["atlas"].(map[string]any)["agentInstanceId"] = "i-0123456789abcdef0"
+	})
+	f.extraFnEnv = map[string][]string{
+		"config-archive": {handler.EnvAgentDocument + "=" + docName},
+		"config-status":  {handler.EnvAgentDocument + "=" + docName},
+	}
+	content := agentDocument(t, "/usr/local/bin/atlas-backup")
+	if _, err := ssm.NewFromConfig(awsCfg(t)).CreateDocument(context.Background(), &ssm.CreateDocumentInput{
+		Name: aws.String(docName), Content: aws.String(content), DocumentType: ssmtypes.DocumentTypeCommand,
+		DocumentFormat: ssmtypes.DocumentFormatJson,
+	}); err != nil {
+		t.Fatalf("register the agent document in moto: %v", err)
+	}
+	id := time.Now().UTC().Format("20060102T150405Z") + "-" + randHex(3)
+	if _, et, em := f.invoke("plan", []byte(`{"backupId":"`+id+`","trigger":{"source":"on-demand"}}`)); et != "" {
+		t.Fatalf("plan: %s %s", et, em)
+	}
+	out, et, em := f.invoke("config-archive", []byte(`{"backupId":"`+id+`"}`))
+	if et != "" {
+		t.Fatalf("config-archive: %s %s", et, em)
+	}
+	var task handler.ConfigTask
+	if err := json.Unmarshal(out, &task); err != nil || task.Mode != "agent" || task.CommandID == "" || task.Done {
+		t.Fatalf("config-archive output %s", out)
+	}
+	// what moto recorded: the document and the parameters, each within its allowedPattern
+	inv, err := ssm.NewFromConfig(awsCfg(t)).ListCommands(context.Background(), &ssm.ListCommandsInput{CommandId: aws.String(task.CommandID)})
+	if err != nil || len(inv.Commands) != 1 || aws.ToString(inv.Commands[0].DocumentName) != docName ||
+		inv.Commands[0].Parameters["confDir"][0] != f.cfg["atlas"].(map[string]any)["confDir"] {
+		t.Fatalf("command in moto: %+v %v", inv, err)
+	}
+	out, et, em = f.invoke("config-status", out)
+	if et != "ConfigArchiveFailed" || !strings.Contains(em, "left no result") {
+		t.Fatalf("config-status after moto's Success: %s %s %s", et, em, out)
+	}
+}
