@@ -29,6 +29,11 @@ const (
 	EnvConfigFile = "ATLAS_BACKUP_CONFIG"
 	// EnvAgentDocument names the host agent's SSM Command document.
 	EnvAgentDocument = "AGENT_DOCUMENT"
+	// EnvLocalRunner=1 allows hbase.runner.type local: HBase commands then run inside
+	// the function's own sandbox, which only makes sense when the functions run on a
+	// cluster host (the local e2e under aws-lambda-rie). In Lambda a job would be frozen
+	// with the sandbox between invocations.
+	EnvLocalRunner = "ATLAS_BACKUP_LOCAL_RUNNER"
 	// EnvStateMachine and EnvCluster are the start function's.
 	EnvStateMachine = "STATE_MACHINE_ARN"
 	EnvCluster      = "ATLAS_BACKUP_CLUSTER"
@@ -104,6 +109,9 @@ func Boot(ctx context.Context, function string, getenv func(string) string) (*Ru
 	cfg, err := LoadConfig(ctx, getenv, ssmc)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.HBase.Runner.Type == config.RunnerLocal && getenv(EnvLocalRunner) != "1" {
+		return nil, fmt.Errorf("config: hbase.runner.type local would run HBase inside the Lambda sandbox: use ssm or emr (%s=1 allows it where the functions run on a cluster host)", EnvLocalRunner)
 	}
 	set, err := clients.Open(ctx, cfg)
 	if err != nil {

@@ -399,3 +399,28 @@ func TestRestoreHandlerErrorTypes(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadConfig(t *testing.T) {
+	yml := "cluster: prod\nstore: s3://my-backups/atlas\nkerberos: {disabled: true}\nhbase: {exportDir: hdfs:///backup, runner: {type: ssm, instanceId: i-0123456789abcdef0}}\n" +
+		"solr: {nodes: [{url: 'https://solr1:8886/solr'}], location: /mnt/solr-backup}\n"
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := LoadConfig(context.Background(), env(map[string]string{EnvConfigYAML: yml}), nil)
+	if err != nil || c.Cluster != "prod" {
+		t.Fatalf("%+v %v", c.Cluster, err)
+	}
+	if _, err := LoadConfig(context.Background(), env(map[string]string{}), nil); err == nil || !strings.Contains(err.Error(), "exactly one") {
+		t.Fatalf("no source: %v", err)
+	}
+	if _, err := LoadConfig(context.Background(), env(map[string]string{EnvConfigYAML: yml, EnvConfigFile: "/x"}), nil); err == nil {
+		t.Fatal("two sources accepted")
+	}
+	if _, err := LoadConfig(context.Background(), env(map[string]string{EnvConfigYAML: "cluster: a b\n"}), nil); err == nil || !strings.Contains(err.Error(), "cluster") {
+		t.Fatalf("invalid config: %v", err)
+	}
+	// runner local is refused in a function unless allowed explicitly
+	local := strings.Replace(yml, "{type: ssm, instanceId: i-0123456789abcdef0}", "{type: local}", 1)
+	local = strings.Replace(local, "hdfs:///backup", "/tmp/exports", 1)
+	if _, err := Boot(context.Background(), "plan", env(map[string]string{EnvConfigYAML: local})); err == nil || !strings.Contains(err.Error(), EnvLocalRunner) {
+		t.Fatalf("local runner: %v", err)
+	}
+}

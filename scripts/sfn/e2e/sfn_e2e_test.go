@@ -339,7 +339,7 @@ func (f *fixture) fn(name string) *rie {
 		filepath.Join(workDir, "fn", name, "bootstrap"))
 	cmd.Env = append(os.Environ(),
 		"AWS_LAMBDA_FUNCTION_NAME="+name, "AWS_LAMBDA_FUNCTION_TIMEOUT=900", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024",
-		"LOG_LEVEL=info")
+		"LOG_LEVEL=info", handler.EnvLocalRunner+"=1") // the functions run on this host: HBase runner local
 	if name == "start" {
 		cmd.Env = append(cmd.Env, handler.EnvStateMachine+"="+f.smARN, handler.EnvCluster+"="+f.cluster)
 	} else {
