@@ -32,7 +32,7 @@ validate: ## cfn-lint (no errors or warnings), asl-validator on every ASL file, 
 	cfn-lint template.yaml
 	cd scripts/sfn && node validate.mjs $(addprefix ../../,$(wildcard statemachine/*.asl.json))
 	@if command -v sam >/dev/null; then \
-	  set -ex; [ -f dist/plan/Makefile ] || $(MAKE) build; \
+	  set -ex; for fn in $(FUNCTIONS); do [ -f dist/$$fn/Makefile ] || { $(MAKE) build; break; }; done; \
 	  SAM_CLI_TELEMETRY=0 sam validate --lint --region $${AWS_REGION:-us-east-1}; \
 	  SAM_CLI_TELEMETRY=0 sam build --region $${AWS_REGION:-us-east-1} --build-dir .aws-sam/build; \
 	else echo "validate: sam not installed (pip install aws-sam-cli): skipped sam validate/build" >&2; fi

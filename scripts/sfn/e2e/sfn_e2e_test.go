@@ -582,7 +582,10 @@ func nowRFC3339() string { return time.Now().UTC().Truncate(time.Second).Format(
 // metrics: the counts from the event log. Each status check costs three transitions
 // (Wait, Status, the Choice) and one invocation; what remains is the fixed cost.
 func metrics(r execResult) map[string]any {
-	checks := r.Metrics.InvocationsByFunction["export-status"] + r.Metrics.InvocationsByFunction["solr-status"] + r.Metrics.InvocationsByFunction["config-status"]
+	checks := 0
+	for _, fn := range []string{"export-status", "solr-status", "config-status", "restore-table-status", "restore-collection-status"} {
+		checks += r.Metrics.InvocationsByFunction[fn]
+	}
 	return map[string]any{"status": r.Status, "stateTransitions": r.Metrics.StateTransitions,
 		"statusChecks": checks, "fixedTransitions": r.Metrics.StateTransitions - 3*checks, "fixedInvocations": r.Metrics.LambdaInvocations - checks,
 		"lambdaInvocations": r.Metrics.LambdaInvocations, "byFunction": r.Metrics.InvocationsByFunction,
