@@ -96,3 +96,47 @@ func TestExportOnClusterStorageIsCopiedByTheCluster(t *testing.T) {
 		})
 	}
 }
+
+// strictRunner knows only the handles it issued, as runner.Local does in a new process.
+type strictRunner struct{ recordingRunner }
+
+func (s *strictRunner) Status(_ context.Context, h string) (runner.Status, error) {
+	for _, j := range s.jobs {
+		if j.ID == h {
+			return runner.Status{State: runner.StateSucceeded}, nil
+		}
+	}
+	return runner.Status{}, runner.ErrUnknownHandle
+}
+
+// An export an earlier (killed) run completed is shipped as it is: no new job, and the
+// wait does not ask the runner about a handle it never issued.
+func TestCompletedExportOfAnEarlierRunIsKept(t *testing.T) {
+	fs, err := store.NewFile(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir() + "/atlas_janus"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	part, err := os.ReadFile("../hbase/testdata/export/plain/part-m-00000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(dir+"/part-m-00000", part, 0o644)
+	os.WriteFile(dir+"/_SUCCESS", nil, 0o644)
+	sr := &strictRunner{}
+	e := &Engine{Store: fs, Layout: store.Layout{Prefix: "atlas", Cluster: "c1"}, Runner: sr,
+		Now: func() time.Time { return time.Unix(0, 0) }}
+	e.Cfg.HBase = config.HBase{Runner: config.Runner{Type: config.RunnerLocal}, Command: "hbase", Versions: 1}
+	e.Cfg.Concurrency = 2
+	p := &Plan{BackupID: "b1", HBaseEndMs: 1000}
+	got, err := e.exportTable(context.Background(), p, TablePlan{Table: "atlas_janus", ExportDir: dir, JobID: "b1-export"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sr.jobs) != 0 || got.Rows == 0 || len(got.Objects) != 2 {
+		t.Fatalf("jobs %d, rows %d, objects %d", len(sr.jobs), got.Rows, len(got.Objects))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
@@ -113,6 +114,13 @@ func (e *Engine) exportTable(ctx context.Context, p *Plan, t TablePlan) (manifes
 	h, err := e.ExportSubmit(ctx, p, t)
 	if err != nil {
 		return manifest.Table{}, err
+	}
+	if strings.HasPrefix(h, doneHandle) {
+		st, err := e.ExportStatus(ctx, h)
+		if err != nil {
+			return manifest.Table{}, err
+		}
+		return e.ExportShip(ctx, p, t, st)
 	}
 	polls := 0
 	st, err := runner.Wait(ctx, e.Runner, h, e.Poll, func(s runner.Status) {
