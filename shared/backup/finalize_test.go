@@ -158,19 +158,6 @@ func TestValidateInput(t *testing.T) {
 	}
 }
 
-func TestJobIDIsSafeAndDistinct(t *testing.T) {
-	a := jobID("20261125T100000Z-abc", "export", "ns:t")
-	b := jobID("20261125T100000Z-abc", "export", "ns.t")
-	if a == b {
-		t.Fatalf("distinct tables share a job id: %s", a)
-	}
-	for _, id := range []string{a, b, jobID("x", "describe", strings.Repeat("t", 200))} {
-		if len(id) > 128 || strings.ContainsAny(id, ":/ ;") {
-			t.Errorf("job id %q is not safe", id)
-		}
-	}
-}
-
 func TestNewBackupIDSortsByTime(t *testing.T) {
 	a := NewBackupID(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	b := NewBackupID(time.Date(2026, 1, 2, 3, 4, 6, 0, time.UTC))

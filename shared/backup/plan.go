@@ -3,8 +3,6 @@ package backup
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -136,7 +134,7 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 		p.Tables = append(p.Tables, TablePlan{
 			Table:     t,
 			ExportDir: strings.TrimRight(e.Cfg.HBase.ExportDir, "/") + "/" + id + "/" + store.TableSegment(t),
-			JobID:     jobID(id, "export", t),
+			JobID:     runner.JobID(id, "export", t),
 		})
 	}
 	for _, c := range e.Cfg.Solr.Collections {
@@ -311,11 +309,10 @@ func (e *Engine) describe(ctx context.Context, id, table string) (hbase.Schema, 
 	if err != nil {
 		return hbase.Schema{}, err
 	}
-	kinit, err := e.kinitSteps()
+	job, err := e.identity(id).Job(runner.JobID(id, "describe", table), argv)
 	if err != nil {
 		return hbase.Schema{}, err
 	}
-	job := runner.Job{ID: jobID(id, "describe", table), Env: e.jobEnv(id), Steps: append(kinit, runner.Step{Argv: argv})}
 	st, err := e.runJob(ctx, job)
 	if err != nil {
 		return hbase.Schema{}, fmt.Errorf("hbase describe %s: %w", table, err)
@@ -342,42 +339,14 @@ func (e *Engine) runJob(ctx context.Context, job runner.Job) (runner.Status, err
 	return runner.Wait(ctx, e.Runner, h, e.Poll, nil)
 }
 
-// jobEnv gives every job of a backup its own Kerberos ticket cache.
-func (e *Engine) jobEnv(id string) map[string]string {
-	if e.Cfg.HBase.Principal == "" {
-		return nil
-	}
+// identity runs HBase commands as the hbase principal, with a ticket cache of this
+// backup's own.
+func (e *Engine) identity(id string) hbase.Identity {
 	dir := "/tmp"
 	if e.Cfg.HBase.Runner.Type == config.RunnerLocal {
 		dir = e.Cfg.WorkDir
 	}
-	return map[string]string{"KRB5CCNAME": "FILE:" + dir + "/krb5cc_atlas_backup_" + id}
-}
-
-func (e *Engine) kinitSteps() ([]runner.Step, error) {
-	if e.Cfg.HBase.Principal == "" {
-		return nil, nil
-	}
-	argv, err := hbase.KinitArgv(e.Cfg.HBase.Principal, e.HBaseKeytab)
-	if err != nil {
-		return nil, err
-	}
-	return []runner.Step{{Argv: argv}}, nil
-}
-
-// jobID: <backup-id>-<kind>-<table as [A-Za-z0-9._-]>-<8 hex of the exact name>.
-func jobID(id, kind, name string) string {
-	sum := sha256.Sum256([]byte(name))
-	safe := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.' {
-			return r
-		}
-		return '.'
-	}, name)
-	if len(safe) > 40 {
-		safe = safe[:40]
-	}
-	return id + "-" + kind + "-" + safe + "-" + hex.EncodeToString(sum[:4])
+	return hbase.Identity{Principal: e.Cfg.HBase.Principal, Keytab: e.HBaseKeytab, CCache: dir + "/krb5cc_atlas_backup_" + id}
 }
 
 // backupName is the Solr backup name: one folder per backup and collection under the

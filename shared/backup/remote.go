@@ -13,7 +13,6 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/config"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
-	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
@@ -24,10 +23,10 @@ import (
 // cells and digest in the same pass.
 
 // distCpStep is the copy of an export folder into the table's store prefix.
-func (e *Engine) distCpStep(id, table, exportDir string) (runner.Step, error) {
+func (e *Engine) distCpStep(id, table, exportDir string) ([]string, error) {
 	dst := e.Store.URL(e.Layout.HBase(id, table, ""))
 	if !strings.HasPrefix(dst, "s3://") {
-		return runner.Step{}, fmt.Errorf("export dir %s is on the cluster: the store must be s3:// for the cluster to copy it there, got %s", exportDir, dst)
+		return nil, fmt.Errorf("export dir %s is on the cluster: the store must be s3:// for the cluster to copy it there, got %s", exportDir, dst)
 	}
 	dst = strings.TrimSuffix(dst, "/")
 	var argv []string
@@ -38,9 +37,9 @@ func (e *Engine) distCpStep(id, table, exportDir string) (runner.Step, error) {
 		argv, err = hbase.DistCpArgv(exportDir, "s3a://"+strings.TrimPrefix(dst, "s3://"))
 	}
 	if err != nil {
-		return runner.Step{}, err
+		return nil, err
 	}
-	return runner.Step{Argv: argv}, nil
+	return argv, nil
 }
 
 // readShipped lists what the cluster copied under the table's prefix and reads every

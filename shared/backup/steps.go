@@ -32,11 +32,7 @@ func (e *Engine) ExportSubmit(ctx context.Context, p *Plan, t TablePlan) (string
 	if err != nil {
 		return "", &BadInput{Err: err}
 	}
-	kinit, err := e.kinitSteps()
-	if err != nil {
-		return "", &BadInput{Err: err}
-	}
-	job := runner.Job{ID: t.JobID, Env: e.jobEnv(p.BackupID), Steps: kinit}
+	var steps [][]string
 	switch {
 	case strings.HasPrefix(t.ExportDir, "/"):
 		if _, err := os.Stat(filepath.Join(t.ExportDir, "_SUCCESS")); err == nil {
@@ -56,15 +52,19 @@ func (e *Engine) ExportSubmit(ctx context.Context, p *Plan, t TablePlan) (string
 		if err := errors.Join(err1, err2, err3); err != nil {
 			return "", &BadInput{Err: err}
 		}
-		job.Steps = append(job.Steps, runner.Step{Argv: mk}, runner.Step{Argv: own}, runner.Step{Argv: rm})
+		steps = append(steps, mk, own, rm)
 	}
-	job.Steps = append(job.Steps, runner.Step{Argv: argv})
+	steps = append(steps, argv)
 	if !strings.HasPrefix(t.ExportDir, "/") {
 		cp, err := e.distCpStep(p.BackupID, t.Table, t.ExportDir)
 		if err != nil {
 			return "", &BadInput{Err: err}
 		}
-		job.Steps = append(job.Steps, cp)
+		steps = append(steps, cp)
+	}
+	job, err := e.identity(p.BackupID).Job(t.JobID, steps...)
+	if err != nil {
+		return "", &BadInput{Err: err}
 	}
 	h, err := e.Runner.Submit(ctx, job)
 	if err != nil {

@@ -178,27 +178,10 @@ func NewRestoreID(now time.Time) string {
 	return "r" + now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
-// jobID: <restore-id>-<kind>-<name as [A-Za-z0-9._-]>-<8 hex of the exact name>.
-func jobID(id, kind, name string) string {
-	sum := sha256.Sum256([]byte(name))
-	safe := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.' {
-			return r
-		}
-		return '.'
-	}, name)
-	if len(safe) > 40 {
-		safe = safe[:40]
-	}
-	return id + "-" + kind + "-" + safe + "-" + hex.EncodeToString(sum[:4])
-}
-
-// jobEnv gives every job of a restore its own Kerberos ticket cache.
-func (e *Engine) jobEnv(restoreID string) map[string]string {
-	if e.Cfg.HBase.Principal == "" {
-		return nil
-	}
-	return map[string]string{"KRB5CCNAME": "FILE:" + e.ccache(restoreID)}
+// identity runs HBase commands as the hbase principal, with a ticket cache of this
+// restore's own.
+func (e *Engine) identity(restoreID string) hbase.Identity {
+	return hbase.Identity{Principal: e.Cfg.HBase.Principal, Keytab: e.HBaseKeytab, CCache: e.ccache(restoreID)}
 }
 
 func (e *Engine) ccache(restoreID string) string {
@@ -209,28 +192,9 @@ func (e *Engine) ccache(restoreID string) string {
 	return dir + "/krb5cc_atlas_restore_" + restoreID
 }
 
-func (e *Engine) kinitSteps() ([]runner.Step, error) {
-	if e.Cfg.HBase.Principal == "" {
-		return nil, nil
-	}
-	argv, err := hbase.KinitArgv(e.Cfg.HBase.Principal, e.HBaseKeytab)
-	if err != nil {
-		return nil, err
-	}
-	return []runner.Step{{Argv: argv}}, nil
-}
-
 // job builds a job: kinit as the hbase principal, then steps.
 func (e *Engine) job(restoreID, kind, name string, steps ...[]string) (runner.Job, error) {
-	kinit, err := e.kinitSteps()
-	if err != nil {
-		return runner.Job{}, err
-	}
-	j := runner.Job{ID: jobID(restoreID, kind, name), Env: e.jobEnv(restoreID), Steps: kinit}
-	for _, s := range steps {
-		j.Steps = append(j.Steps, runner.Step{Argv: s})
-	}
-	return j, nil
+	return e.identity(restoreID).Job(runner.JobID(restoreID, kind, name), steps...)
 }
 
 // runJob submits a job and waits for its end (on runner.Local's Done channel when the

@@ -557,11 +557,11 @@ func TestAfterSteps(t *testing.T) {
 }
 
 func TestJobIDs(t *testing.T) {
-	id := jobID("r20261125T155001Z-041220", "import", "ns:ATLAS_ENTITY_AUDIT_EVENTS_drill_abcdef")
+	id := runner.JobID("r20261125T155001Z-041220", "import", "ns:ATLAS_ENTITY_AUDIT_EVENTS_drill_abcdef")
 	if err := (runner.Job{ID: id, Steps: []runner.Step{{Argv: []string{"x"}}}}).Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if jobID("r1", "import", "a:b") == jobID("r1", "import", "a.b") {
+	if runner.JobID("r1", "import", "a:b") == runner.JobID("r1", "import", "a.b") {
 		t.Fatal("distinct tables, same job id")
 	}
 	if s := ScratchSuffix(time.Unix(0, 0x1234567)); s != "_drill_234567" || !suffixRe.MatchString(s) {

@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"sort"
@@ -134,4 +136,22 @@ func tail(s string, n int) string {
 		return s
 	}
 	return s[len(s)-n:]
+}
+
+// JobID derives a job id from a run id (backup or restore id), a kind of job and the
+// name it works on: <run>-<kind>-<name as [A-Za-z0-9._-], at most 40>-<8 hex of the
+// exact name>. The same inputs give the same id, so a retried step finds its first
+// attempt; the hash keeps names that map to the same safe text apart ("ns:t", "ns.t").
+func JobID(run, kind, name string) string {
+	sum := sha256.Sum256([]byte(name))
+	safe := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.' {
+			return r
+		}
+		return '.'
+	}, name)
+	if len(safe) > 40 {
+		safe = safe[:40]
+	}
+	return run + "-" + kind + "-" + safe + "-" + hex.EncodeToString(sum[:4])
 }

@@ -59,3 +59,16 @@ func TestWithEnv(t *testing.T) {
 		t.Errorf("withEnv without env = %q", got)
 	}
 }
+
+func TestJobIDIsSafeAndDistinct(t *testing.T) {
+	a := JobID("20261125T100000Z-abc", "export", "ns:t")
+	b := JobID("20261125T100000Z-abc", "export", "ns.t")
+	if a == b {
+		t.Fatalf("distinct tables share a job id: %s", a)
+	}
+	for _, id := range []string{a, b, JobID("x", "describe", strings.Repeat("t", 200))} {
+		if len(id) > 128 || strings.ContainsAny(id, ":/ ;") {
+			t.Errorf("job id %q is not safe", id)
+		}
+	}
+}
