@@ -420,38 +420,42 @@ func (a *app) manifest(ctx context.Context, set *clients.Set, id string) (*manif
 	return m, ExitOK
 }
 
-func (a *app) describe(ctx context.Context, args []string) int {
-	id, ok := a.oneID(args, "describe")
+// openBackup validates the one backup id of cmd, opens the clients and reads the
+// backup's manifest; on failure it has printed why and returns the exit code.
+func (a *app) openBackup(ctx context.Context, args []string, cmd string) (*clients.Set, *manifest.Manifest, int) {
+	id, ok := a.oneID(args, cmd)
 	if !ok {
-		return ExitUsage
+		return nil, nil, ExitUsage
 	}
 	set, _, code := a.openRead(ctx)
 	if set == nil {
-		return code
+		return nil, nil, code
 	}
-	defer set.Close()
 	m, code := a.manifest(ctx, set, id)
+	if m == nil {
+		set.Close()
+		return nil, nil, code
+	}
+	return set, m, ExitOK
+}
+
+func (a *app) describe(ctx context.Context, args []string) int {
+	set, m, code := a.openBackup(ctx, args, "describe")
 	if m == nil {
 		return code
 	}
+	defer set.Close()
 	a.report(m)
 	return ExitOK
 }
 
 func (a *app) verify(ctx context.Context, args []string) int {
-	id, ok := a.oneID(args, "verify")
-	if !ok {
-		return ExitUsage
-	}
-	set, _, code := a.openRead(ctx)
-	if set == nil {
-		return code
-	}
-	defer set.Close()
-	m, code := a.manifest(ctx, set, id)
+	set, m, code := a.openBackup(ctx, args, "verify")
 	if m == nil {
 		return code
 	}
+	defer set.Close()
+	id := m.BackupID
 	res := backup.Verify(ctx, set.Store, m, func(done, total int, o store.ObjectInfo) {
 		a.mu.Lock()
 		fmt.Fprintf(a.stderr, "verify %d/%d %s\n", done, total, set.Store.URL(o.Key))
