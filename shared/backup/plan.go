@@ -321,7 +321,7 @@ func (e *Engine) describe(ctx context.Context, id, table string) (hbase.Schema, 
 		if hbase.IsTableNotFound(st.Output + st.Message) {
 			return hbase.Schema{}, fmt.Errorf("hbase table %s does not exist", table)
 		}
-		return hbase.Schema{}, fmt.Errorf("hbase describe %s failed (exit %d): %s", table, st.ExitCode, lastLines(st.Output+"\n"+st.Message, 5))
+		return hbase.Schema{}, fmt.Errorf("hbase describe %s failed (exit %d): %s", table, st.ExitCode, st.Tail(5))
 	}
 	s, err := hbase.ParseDescribe(st.Output)
 	if err != nil {
@@ -352,11 +352,3 @@ func (e *Engine) identity(id string) hbase.Identity {
 // backupName is the Solr backup name: one folder per backup and collection under the
 // shared location.
 func backupName(id, collection string) string { return "atlas-" + id + "-" + collection }
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
-}

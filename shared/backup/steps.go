@@ -91,7 +91,7 @@ func (e *Engine) ExportStatus(ctx context.Context, handle string) (runner.Status
 func (e *Engine) ExportShip(ctx context.Context, p *Plan, t TablePlan, st runner.Status) (manifest.Table, error) {
 	out := manifest.Table{Table: t.Table, Schema: t.Schema, ExportDir: t.ExportDir, Versions: e.Cfg.HBase.Versions}
 	if st.State != runner.StateSucceeded {
-		return out, &ExportFailed{Err: fmt.Errorf("%s: job %s (exit %d): %s", t.Table, st.State, st.ExitCode, lastLines(st.Output+"\n"+st.Message, 6))}
+		return out, &ExportFailed{Err: fmt.Errorf("%s: job %s (exit %d): %s", t.Table, st.State, st.ExitCode, st.Tail(6))}
 	}
 	if c, err := hbase.ParseCounters(st.Output); err == nil {
 		out.Counters = c.Raw

@@ -231,18 +231,10 @@ func (e *Engine) shell(ctx context.Context, restoreID, kind, name, script string
 	return e.runJob(ctx, job)
 }
 
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
-}
-
 // failure explains a failed job in one line.
 func failure(st runner.Status) string {
 	if err := hbase.ShellError(st.Output); err != nil {
 		return err.Error()
 	}
-	return fmt.Sprintf("exit %d: %s", st.ExitCode, lastLines(st.Output+"\n"+st.Message, 4))
+	return fmt.Sprintf("exit %d: %s", st.ExitCode, st.Tail(4))
 }

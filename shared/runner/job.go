@@ -155,3 +155,18 @@ func JobID(run, kind, name string) string {
 	}
 	return run + "-" + kind + "-" + safe + "-" + hex.EncodeToString(sum[:4])
 }
+
+// Tail is the last n lines of the job's output and message on one line ("a | b"), for
+// an error that says why a job failed.
+func (s Status) Tail(n int) string {
+	var lines []string
+	for _, l := range strings.Split(s.Output+"\n"+s.Message, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}

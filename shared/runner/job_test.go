@@ -72,3 +72,13 @@ func TestJobIDIsSafeAndDistinct(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusTail(t *testing.T) {
+	st := Status{Output: "a\nb\nc\n", Message: "step 2/2 (hbase): exit code 1"}
+	if got, want := st.Tail(2), "c | step 2/2 (hbase): exit code 1"; got != want {
+		t.Fatalf("Tail(2) = %q, want %q", got, want)
+	}
+	if got := (Status{Message: "m"}).Tail(5); got != "m" {
+		t.Fatalf("Tail of message only = %q", got)
+	}
+}

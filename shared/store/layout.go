@@ -31,7 +31,7 @@ import (
 // callers pass table names exactly as Atlas is configured.
 //
 // Layout does not validate: check cluster and backup ids with ValidateComponent,
-// table names with ValidateTable and collection names with ValidateCollection
+// table names with hbase.ValidateTable and collection names with solr.ValidateCollection
 // before building keys (Validate checks the Layout itself).
 type Layout struct {
 	Prefix  string
@@ -138,9 +138,7 @@ func TableSegment(table string) string { return strings.Replace(table, ":", "=",
 func TableFromSegment(seg string) string { return strings.Replace(seg, "=", ":", 1) }
 
 var (
-	componentRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-	tableRE      = regexp.MustCompile(`^(?:[A-Za-z0-9_]+:)?[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
-	collectionRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	componentRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 )
 
 // ValidateComponent checks a cluster name or backup id:
@@ -148,25 +146,6 @@ var (
 func ValidateComponent(s string) error {
 	if !componentRE.MatchString(s) || strings.Contains(s, "..") {
 		return fmt.Errorf("%q: must match [A-Za-z0-9][A-Za-z0-9._-]{0,127} and not contain \"..\"", s)
-	}
-	return nil
-}
-
-// ValidateTable checks an HBase table name as HBase defines it: an optional
-// namespace of [A-Za-z0-9_] followed by ':', then a qualifier of [A-Za-z0-9_.-]
-// not starting with '.' or '-', at most 255 characters, no "..".
-func ValidateTable(s string) error {
-	if len(s) > 255 || !tableRE.MatchString(s) || strings.Contains(s, "..") {
-		return fmt.Errorf("hbase table %q: must be [namespace:]qualifier, namespace [A-Za-z0-9_]+, qualifier [A-Za-z0-9_][A-Za-z0-9_.-]*, at most 255 characters, no \"..\"", s)
-	}
-	return nil
-}
-
-// ValidateCollection checks a Solr collection name: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
-// (Solr's rule: letters, digits, '.', '_', '-', not starting with '-'), no "..".
-func ValidateCollection(s string) error {
-	if !collectionRE.MatchString(s) || strings.Contains(s, "..") {
-		return fmt.Errorf("solr collection %q: must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} and not contain \"..\"", s)
 	}
 	return nil
 }
