@@ -52,10 +52,12 @@ PY
 }
 
 # pick_port NAME PREFERRED: reuse the port recorded for NAME in $STACK_DIR/ports if still
-# ours, else the first free port from PREFERRED upward (skipping ports given to others).
-# Prints the port and records it.
+# ours, else the first free port from PREFERRED (+ STACK_PORT_OFFSET, default 0) upward,
+# skipping ports given to others. Prints the port and records it. Two stacks started at
+# the same time on one machine (separate STACK_DIRs) should use offsets apart by 100 or
+# more, so their checks for a free port do not race.
 pick_port() {
-  local name="$1" p="$2" f="$STACK_DIR/ports" tries=0
+  local name="$1" p="$(( $2 + ${STACK_PORT_OFFSET:-0} ))" f="$STACK_DIR/ports" tries=0
   touch "$f"
   local recorded
   recorded="$(awk -F= -v n="$name" '$1==n{print $2}' "$f" | tail -n1)"
@@ -65,7 +67,7 @@ pick_port() {
     [ -n "$recorded" ] && [ "$p" = "$recorded" ] && break
     log "port $p is taken; trying $((p + 1)) for $name"
     p=$((p + 1)); tries=$((tries + 1))
-    [ "$tries" -lt 200 ] || die "no free port found for $name near $2"
+    [ "$tries" -lt 200 ] || die "no free port found for $name near $(( $2 + ${STACK_PORT_OFFSET:-0} ))"
   done
   grep -v "^$name=" "$f" > "$f.tmp" || true
   echo "$name=$p" >> "$f.tmp"; mv "$f.tmp" "$f"
