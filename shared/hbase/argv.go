@@ -15,8 +15,9 @@ var (
 
 // Main classes of the HBase MapReduce tools.
 const (
-	ExportClass = "org.apache.hadoop.hbase.mapreduce.Export"
-	ImportClass = "org.apache.hadoop.hbase.mapreduce.Import"
+	ExportClass     = "org.apache.hadoop.hbase.mapreduce.Export"
+	ImportClass     = "org.apache.hadoop.hbase.mapreduce.Import"
+	RowCounterClass = "org.apache.hadoop.hbase.mapreduce.RowCounter"
 )
 
 // DefaultCompressionCodec is used when ExportOptions.Compress is set without a codec.
@@ -29,7 +30,9 @@ type ExportOptions struct {
 	// Versions is the number of cell versions to export; 0 leaves HBase's default (1)
 	// unless a time range is set, which needs the positional argument (then 1 is written).
 	Versions int `json:"versions,omitempty"`
-	// StartTime and EndTime bound cell timestamps in ms since the epoch; 0 = unset.
+	// StartTime and EndTime bound cell timestamps [StartTime, EndTime), compared with the
+	// raw cell timestamps, so they must be in the table's own unit (ms for HBase's own
+	// clients, µs for Atlas's JanusGraph store: see TimeUnit); 0 = unset.
 	StartTime int64 `json:"startTime,omitempty"`
 	EndTime   int64 `json:"endTime,omitempty"`
 	// Compress sets mapreduce.output.fileoutputformat.compress, with CompressionCodec
@@ -66,7 +69,7 @@ func ExportArgv(bin string, o ExportOptions) ([]string, error) {
 		return nil, fmt.Errorf("export argv: versions %d: must be >= 0", o.Versions)
 	}
 	if o.StartTime < 0 || o.EndTime < 0 {
-		return nil, fmt.Errorf("export argv: start/end time: must be >= 0 ms")
+		return nil, fmt.Errorf("export argv: start/end time: must be >= 0")
 	}
 	if o.EndTime != 0 && o.EndTime <= o.StartTime {
 		return nil, fmt.Errorf("export argv: end time %d: must be after start time %d", o.EndTime, o.StartTime)
@@ -121,6 +124,34 @@ func ExportArgv(bin string, o ExportOptions) ([]string, error) {
 	}
 	if o.EndTime != 0 {
 		argv = append(argv, strconv.FormatInt(o.EndTime, 10))
+	}
+	return argv, nil
+}
+
+// RowCounterArgv builds
+//
+//	bin org.apache.hadoop.hbase.mapreduce.RowCounter table [--starttime=S --endtime=E]
+//
+// RowCounter is a MapReduce job: it counts the rows of the live table on the cluster
+// (a scan with FirstKeyOnlyFilter per region), those with at least one cell in
+// [start, end) when a window is given, and prints the count as the counter ROWS of
+// group org.apache.hadoop.hbase.mapreduce.RowCounter$RowCounterMapper$Counters (parse
+// it with ParseRowCounter). Both times are given when end is set: HBase 2.0's RowCounter
+// only applies a time range when one of them is non-zero, and later ones accept either.
+// start and end are in the table's own timestamp unit, as for Export.
+func RowCounterArgv(bin, table string, start, end int64) ([]string, error) {
+	if err := validateProgram(bin); err != nil {
+		return nil, fmt.Errorf("rowcounter argv: %w", err)
+	}
+	if err := ValidateTable(table); err != nil {
+		return nil, fmt.Errorf("rowcounter argv: %w", err)
+	}
+	if start < 0 || end < 0 || (end == 0 && start != 0) || (end != 0 && end <= start) {
+		return nil, fmt.Errorf("rowcounter argv: window [%d, %d): must be empty (no window) or 0 <= start < end", start, end)
+	}
+	argv := []string{bin, RowCounterClass, table}
+	if end != 0 {
+		argv = append(argv, "--starttime="+strconv.FormatInt(start, 10), "--endtime="+strconv.FormatInt(end, 10))
 	}
 	return argv, nil
 }

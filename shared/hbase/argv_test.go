@@ -123,3 +123,32 @@ func TestToolArgv(t *testing.T) {
 		})
 	}
 }
+
+func TestRowCounterArgv(t *testing.T) {
+	tests := []struct {
+		name       string
+		start, end int64
+		want       []string
+		wantErr    bool
+	}{
+		{name: "no window", want: []string{"hbase", RowCounterClass, "atlas_janus"}},
+		{name: "µs window", end: 1764650000000000, want: []string{"hbase", RowCounterClass, "atlas_janus", "--starttime=0", "--endtime=1764650000000000"}},
+		{name: "start without end", start: 5, wantErr: true},
+		{name: "end before start", start: 10, end: 5, wantErr: true},
+		{name: "negative", start: -1, end: 5, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := RowCounterArgv("hbase", "atlas_janus", tt.start, tt.end)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v", err)
+			}
+			if !tt.wantErr && strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Fatalf("got %q", got)
+			}
+		})
+	}
+	if _, err := RowCounterArgv("hbase", "bad name!", 0, 0); err == nil {
+		t.Fatal("bad table: want error")
+	}
+}

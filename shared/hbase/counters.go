@@ -50,15 +50,80 @@ var (
 // come before the job's). Lines are parsed one by one, so a block whose head was cut by
 // log truncation still yields the counters that remain (Truncated tells).
 func ParseCounters(output string) (Counters, error) {
+	lines, blocks := counterBlocks(output)
+	if len(blocks) == 0 {
+		return Counters{}, fmt.Errorf("parse counters: no counters block (did the job finish?)")
+	}
+	return countersOf(lines, blocks[len(blocks)-1])
+}
+
+// RowCounterGroup is the counter group RowCounter reports ROWS in.
+const RowCounterGroup = "org.apache.hadoop.hbase.mapreduce.RowCounter$RowCounterMapper$Counters"
+
+// ParseExportCounters reads the counters of the Export job in the output of a job that
+// runs more than one MapReduce job (Export, then RowCounter, then distcp): the last
+// job-level block with an HBaseCounters group and no RowCounter group. Without such a
+// block it falls back to ParseCounters.
+func ParseExportCounters(output string) (Counters, error) {
+	lines, blocks := counterBlocks(output)
+	for i := len(blocks) - 1; i >= 0; i-- {
+		b := blocks[i]
+		if b.task || !b.groups["HBaseCounters"] || b.groups[RowCounterGroup] {
+			continue
+		}
+		return countersOf(lines, b)
+	}
+	return ParseCounters(output)
+}
+
+// ParseRowCounter reads the row count of a RowCounter job (RowCounterArgv) from a job's
+// output: ROWS in the RowCounter group of the last job-level counters block that has
+// it (LocalJobRunner also logs one block per map task first, "Final Counters for
+// attempt_..."; those are skipped). ok is false when the output holds no such block (a
+// runner that returns no output, such as EMR, or output cut before it).
+func ParseRowCounter(output string) (rows int64, ok bool) {
+	lines, blocks := counterBlocks(output)
+	for i := len(blocks) - 1; i >= 0; i-- {
+		b := blocks[i]
+		if b.task || !b.groups[RowCounterGroup] {
+			continue
+		}
+		group := ""
+		for _, l := range lines[b.start:b.end] {
+			t := strings.TrimSpace(l)
+			m := counterLineRe.FindStringSubmatch(t)
+			if m == nil {
+				group = t
+				continue
+			}
+			if group == RowCounterGroup && strings.TrimSpace(m[1]) == "ROWS" {
+				v, err := strconv.ParseInt(m[2], 10, 64)
+				return v, err == nil
+			}
+		}
+	}
+	return 0, false
+}
+
+type counterBlock struct {
+	head, start, end int
+	// task: a task's block (LocalJobRunner: "mapred.Task: Final Counters for attempt_...").
+	task   bool
+	groups map[string]bool
+}
+
+// counterBlocks finds every counters block: a run of indented lines, each a group name
+// or "name=integer", after one unindented log line.
+func counterBlocks(output string) ([]string, []counterBlock) {
 	lines := strings.Split(strings.ReplaceAll(output, "\r\n", "\n"), "\n")
-	type block struct{ head, start, end int }
-	var last *block
+	type block = counterBlock
+	var out []counterBlock
 	for i := 0; i < len(lines); {
 		if !indented(lines[i]) {
 			i++
 			continue
 		}
-		b := block{head: i - 1, start: i}
+		b := block{head: i - 1, start: i, groups: map[string]bool{}}
 		for i < len(lines) && indented(lines[i]) {
 			i++
 		}
@@ -71,15 +136,21 @@ func ParseCounters(output string) (Counters, error) {
 			} else if strings.Contains(t, "=") {
 				ok = false // e.g. a stack trace line, not a counters block
 				break
+			} else {
+				b.groups[t] = true
 			}
 		}
+		if b.head >= 0 && strings.Contains(lines[b.head], "Final Counters for") {
+			b.task = true
+		}
 		if ok && counters > 0 {
-			last = &b
+			out = append(out, b)
 		}
 	}
-	if last == nil {
-		return Counters{}, fmt.Errorf("parse counters: no counters block (did the job finish?)")
-	}
+	return lines, out
+}
+
+func countersOf(lines []string, last counterBlock) (Counters, error) {
 	c := Counters{Raw: map[string]int64{}, Truncated: true}
 	group := ""
 	n := 0

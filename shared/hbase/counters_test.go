@@ -96,3 +96,37 @@ func TestParseCounters(t *testing.T) {
 		})
 	}
 }
+
+// One job running Export and then RowCounter with the same window (the backup's export
+// job), as the local stack prints it: per-task blocks first, then each job's block.
+func TestParseExportAndRowCounterRecorded(t *testing.T) {
+	b, err := os.ReadFile("testdata/counters_export_rowcounter.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, ok := ParseRowCounter(string(b))
+	if !ok || rows != 1000 {
+		t.Fatalf("ParseRowCounter = %d, %v; want 1000", rows, ok)
+	}
+	c, err := ParseExportCounters(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Raw["Map input records"] != 1000 || c.Raw["ROWS_SCANNED"] != 2500 {
+		t.Fatalf("export counters: %v", c.Raw)
+	}
+	if _, ok := c.Raw["ROWS"]; ok {
+		t.Fatal("the export's block must not be RowCounter's")
+	}
+	// the last block of the output is RowCounter's: ParseCounters alone would take it
+	last, _ := ParseCounters(string(b))
+	if _, ok := last.Raw["ROWS"]; !ok {
+		t.Fatalf("last block: %v", last.Raw)
+	}
+	if _, ok := ParseRowCounter(string(b[:len(b)/2])); ok {
+		t.Fatal("output cut before the RowCounter job block: want ok=false")
+	}
+	if _, ok := ParseRowCounter(""); ok {
+		t.Fatal("no output: want ok=false")
+	}
+}

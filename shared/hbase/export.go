@@ -13,6 +13,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -122,8 +123,14 @@ func ParseDigest(s string) (Digest, error) {
 // ReadExport reads one SequenceFile written by HBase Export (a part-m-NNNNN file),
 // streaming, and returns its row and cell counts and cell digest.
 func ReadExport(r io.Reader) (ExportStats, error) {
+	return ReadExportWith(r, nil)
+}
+
+// ReadExportWith is ReadExport that also marks, in probe (nil: none), the probed rows
+// the file holds.
+func ReadExportWith(r io.Reader, probe *Probe) (ExportStats, error) {
 	var d Digest
-	st, err := readExport(r, &d)
+	st, err := readExport(r, &d, probe)
 	if err != nil {
 		return ExportStats{}, err
 	}
@@ -131,7 +138,7 @@ func ReadExport(r io.Reader) (ExportStats, error) {
 	return st, nil
 }
 
-func readExport(r io.Reader, d *Digest) (ExportStats, error) {
+func readExport(r io.Reader, d *Digest, probe *Probe) (ExportStats, error) {
 	s, err := newSeqReader(r)
 	if err != nil {
 		return ExportStats{}, fmt.Errorf("read export: %w", err)
@@ -161,6 +168,7 @@ func readExport(r io.Reader, d *Digest) (ExportStats, error) {
 		st.Cells += cells
 		if !havePrev || !bytes.Equal(row, prevRow) {
 			st.Rows++
+			probe.observe(row)
 			prevRow = append(prevRow[:0], row...)
 			havePrev = true
 		}
@@ -288,6 +296,12 @@ func addCell(b []byte, d *Digest) error {
 // fsys (os.DirFS for a local copy), skipping _SUCCESS, .crc and other hidden files, and
 // combines their stats. It fails when there is no part file.
 func ReadExportDir(fsys fs.FS, dir string) (ExportStats, error) {
+	return ReadExportDirWith(fsys, dir, nil)
+}
+
+// ReadExportDirWith is ReadExportDir that also marks, in probe (nil: none), the probed
+// rows the export holds.
+func ReadExportDirWith(fsys fs.FS, dir string, probe *Probe) (ExportStats, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return ExportStats{}, fmt.Errorf("read export dir %s: %w", dir, err)
@@ -305,7 +319,7 @@ func ReadExportDir(fsys fs.FS, dir string) (ExportStats, error) {
 	var total ExportStats
 	var d Digest
 	for _, name := range names {
-		st, err := readExportFile(fsys, path.Join(dir, name), &d)
+		st, err := readExportFile(fsys, path.Join(dir, name), &d, probe)
 		if err != nil {
 			return ExportStats{}, err
 		}
@@ -317,15 +331,70 @@ func ReadExportDir(fsys fs.FS, dir string) (ExportStats, error) {
 	return total, nil
 }
 
-func readExportFile(fsys fs.FS, name string, d *Digest) (ExportStats, error) {
+func readExportFile(fsys fs.FS, name string, d *Digest, probe *Probe) (ExportStats, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return ExportStats{}, fmt.Errorf("read export file %s: %w", name, err)
 	}
 	defer f.Close()
-	st, err := readExport(f, d)
+	st, err := readExport(f, d, probe)
 	if err != nil {
 		return ExportStats{}, fmt.Errorf("%s: %w", name, err)
 	}
 	return st, nil
+}
+
+// Probe looks for a set of row keys while exports are read: the rows a plan-time sample
+// of the live table found must be in the export (unless deleted since). Safe for
+// concurrent use.
+type Probe struct {
+	mu    sync.Mutex
+	want  map[string]bool
+	found map[string]bool
+}
+
+// NewProbe looks for rows.
+func NewProbe(rows [][]byte) *Probe {
+	p := &Probe{want: make(map[string]bool, len(rows)), found: map[string]bool{}}
+	for _, r := range rows {
+		p.want[string(r)] = true
+	}
+	return p
+}
+
+func (p *Probe) observe(row []byte) {
+	if p == nil || !p.want[string(row)] {
+		return
+	}
+	p.mu.Lock()
+	p.found[string(row)] = true
+	p.mu.Unlock()
+}
+
+// Wanted is the number of distinct rows looked for; Found how many were seen.
+func (p *Probe) Wanted() int { return len(p.want) }
+
+// Found is how many of the probed rows were seen.
+func (p *Probe) Found() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.found)
+}
+
+// Missing lists the probed rows not seen, as the shell prints them (ToStringBinary),
+// in key order.
+func (p *Probe) Missing() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for r := range p.want {
+		if !p.found[r] {
+			out = append(out, r)
+		}
+	}
+	sort.Strings(out)
+	for i, r := range out {
+		out[i] = ToStringBinary([]byte(r))
+	}
+	return out
 }

@@ -518,3 +518,22 @@ func TestCellHashKnownAnswer(t *testing.T) {
 		t.Error("CellHash does not follow the documented layout")
 	}
 }
+
+func TestProbe(t *testing.T) {
+	p := NewProbe([][]byte{[]byte("row-002"), []byte("row-005"), []byte("row-999"), {0, 0xff}})
+	st, err := ReadExportDirWith(os.DirFS("testdata/export/plain"), ".", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Rows != 5 || p.Wanted() != 4 || p.Found() != 2 {
+		t.Fatalf("rows %d wanted %d found %d", st.Rows, p.Wanted(), p.Found())
+	}
+	if m := p.Missing(); len(m) != 2 || m[0] != `\x00\xFF` || m[1] != "row-999" {
+		t.Fatalf("missing %q", m)
+	}
+	// a nil probe is allowed and the stats are the same
+	st2, err := ReadExportDirWith(os.DirFS("testdata/export/plain"), ".", nil)
+	if err != nil || st2 != st {
+		t.Fatalf("nil probe: %+v %v", st2, err)
+	}
+}

@@ -50,7 +50,7 @@ import org.apache.hadoop.hbase.util.VersionInfo;
  * shell -n} and prints what HBase 2.x's shell prints for it, with the same exit codes:
  *
  * <ul>
- *   <li>commands: describe/desc, create, disable, enable, drop, truncate, count, exists, list,
+ *   <li>commands: describe/desc, create, disable, enable, drop, truncate, count, scan, exists, list,
  *       is_enabled, is_disabled, version, status, whoami, exit/quit, help;
  *   <li>output text is built from the same calls the Ruby commands make (describe prints the
  *       Java {@code ColumnFamilyDescriptor.toString()} per family, as the real one does);
@@ -330,7 +330,7 @@ public final class Shell {
     if (cmd.equals("help")) {
       out.println("HBase Shell (stack emulation), version " + VersionInfo.getVersion());
       out.println("Commands: count, create, describe, desc, disable, drop, enable, exists, "
-          + "is_disabled, is_enabled, list, status, truncate, version, whoami, exit");
+          + "is_disabled, is_enabled, list, scan, status, truncate, version, whoami, exit");
       return null;
     }
     if (!COMMANDS.contains(cmd)) {
@@ -366,7 +366,7 @@ public final class Shell {
   }
 
   static final Set<String> COMMANDS = Set.of("describe", "desc", "create", "disable", "enable",
-      "drop", "truncate", "count", "exists", "list", "is_enabled", "is_disabled", "version",
+      "drop", "truncate", "count", "scan", "exists", "list", "is_enabled", "is_disabled", "version",
       "status", "whoami");
 
   private Object dispatch(String cmd, List<Object> args) throws Exception {
@@ -388,6 +388,8 @@ public final class Shell {
         return truncate(str(args, 0));
       case "count":
         return count(args);
+      case "scan":
+        return scan(args);
       case "exists": {
         String t = str(args, 0);
         boolean e = admin().tableExists(TableName.valueOf(t));
@@ -525,6 +527,118 @@ public final class Shell {
     }
     out.println(count + " row(s)");
     return count;
+  }
+
+  /**
+   * {@code scan 't', {LIMIT => n, CACHE => n, FILTER => "...", MAXLENGTH => n, STARTROW => 'r',
+   * STOPROW => 'r', VERSIONS => n, RAW => true, TIMERANGE => [a, b]}} as HBase 2.5's
+   * commands/scan.rb and Hbase::Table#_scan_internal print it on a non-terminal (width 0, so no
+   * padding): {@code ROW  COLUMN+CELL}, then one {@code " <row> column=<f>:<q>, timestamp=<ts>,
+   * value=<v>"} line per cell (row, qualifier and value through Bytes.toStringBinary; a delete
+   * marker of a RAW scan prints {@code type=<Type>} instead of the value), then {@code N row(s)}.
+   * The timestamp is printed as 2.3+ shells do (HBASE-23930): a LocalDateTime of the value taken
+   * as milliseconds in the JVM's time zone, or the number when
+   * hbase.shell.timestamp.format.epoch is true. Options the emulation does not implement are an
+   * error (the real shell has more), never silently ignored.
+   */
+  @SuppressWarnings("unchecked")
+  private Object scan(List<Object> args) throws Exception {
+    String table = str(args, 0);
+    Map<String, Object> opts = new LinkedHashMap<>();
+    if (args.size() > 1) {
+      if (!(args.get(1) instanceof Map<?, ?> m)) {
+        throw new ShellError("ArgumentError", "Arguments should be a Hash");
+      }
+      opts.putAll((Map<String, Object>) m);
+    }
+    if (args.size() > 2) {
+      throw new ShellError("ArgumentError", "wrong number of arguments (given " + args.size()
+          + ", expected 1..2)");
+    }
+    long limit = -1;
+    int maxlength = -1;
+    Scan scan = new Scan();
+    for (Map.Entry<String, Object> e : opts.entrySet()) {
+      Object v = e.getValue();
+      switch (e.getKey()) {
+        case "LIMIT":
+          limit = toLong(v);
+          break;
+        case "MAXLENGTH":
+          maxlength = (int) toLong(v);
+          break;
+        case "CACHE":
+          if (toLong(v) > 0) {
+            scan.setCaching((int) toLong(v));
+          }
+          break;
+        case "FILTER":
+          scan.setFilter(new org.apache.hadoop.hbase.filter.ParseFilter()
+              .parseFilterString(String.valueOf(v)));
+          break;
+        case "STARTROW":
+          scan.withStartRow(Bytes.toBytesBinary(String.valueOf(v)));
+          break;
+        case "STOPROW":
+          scan.withStopRow(Bytes.toBytesBinary(String.valueOf(v)));
+          break;
+        case "VERSIONS":
+          if (toLong(v) > 1) {
+            scan.readVersions((int) toLong(v));
+          }
+          break;
+        case "RAW":
+          scan.setRaw(Boolean.TRUE.equals(v));
+          break;
+        case "TIMERANGE": {
+          if (!(v instanceof List<?> l) || l.size() != 2) {
+            throw new ShellError("ArgumentError", "TIMERANGE must be [start, end]");
+          }
+          scan.setTimeRange(toLong(l.get(0)), toLong(l.get(1)));
+          break;
+        }
+        default:
+          throw new ShellError("ArgumentError",
+              "stack emulation: scan option " + e.getKey() + " is not implemented");
+      }
+    }
+    TableName tn = TableName.valueOf(table);
+    if (!admin().tableExists(tn)) {
+      throw new TableNotFoundException(tn);
+    }
+    boolean epoch = conf.getBoolean("hbase.shell.timestamp.format.epoch", false);
+    out.println("ROW  COLUMN+CELL");
+    long count = 0;
+    try (Table t = connection.getTable(tn); ResultScanner rs = t.getScanner(scan)) {
+      for (Result r : rs) {
+        if (limit > 0 && count >= limit) {
+          break;
+        }
+        String key = Bytes.toStringBinary(r.getRow());
+        for (org.apache.hadoop.hbase.Cell c : r.rawCells()) {
+          String column = Bytes.toString(org.apache.hadoop.hbase.CellUtil.cloneFamily(c)) + ":"
+              + Bytes.toStringBinary(org.apache.hadoop.hbase.CellUtil.cloneQualifier(c));
+          String ts = epoch ? String.valueOf(c.getTimestamp())
+              : java.time.LocalDateTime.ofInstant(java.time.Instant.ofEpochMilli(c.getTimestamp()),
+                  java.time.ZoneId.systemDefault()).toString();
+          String val;
+          if (org.apache.hadoop.hbase.CellUtil.isDelete(c)) {
+            val = "timestamp=" + ts + ", type="
+                + org.apache.hadoop.hbase.KeyValue.Type.codeToType(c.getTypeByte());
+          } else {
+            val = "timestamp=" + ts + ", value="
+                + Bytes.toStringBinary(org.apache.hadoop.hbase.CellUtil.cloneValue(c));
+          }
+          if (maxlength != -1 && val.length() > maxlength) {
+            val = val.substring(0, maxlength);
+          }
+          out.println(" " + key + " column=" + column + ", " + val);
+        }
+        count++;
+      }
+    }
+    out.println(count + " row(s)");
+    return null;
   }
 
   @SuppressWarnings("unchecked")
