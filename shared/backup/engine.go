@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -51,6 +52,9 @@ type Engine struct {
 	Poll        runner.Backoff
 	SolrWait    solr.WaitOptions
 	ToolVersion string
+	// SampleLimit bounds the plan's sample scan of each table (default
+	// hbase.SampleLimit rows).
+	SampleLimit int
 }
 
 // Event is one progress report.
@@ -107,6 +111,13 @@ type (
 	ConfigArchiveFailed struct{ Err error }
 	// StoreFailed: writing to or reading from the backup store failed.
 	StoreFailed struct{ Err error }
+	// ExportIncomplete: a table's export holds fewer rows than the live table held (none
+	// while it had rows, none of the rows sampled at plan time, fewer than RowCounter
+	// counted in the window). It makes the whole backup FAILED, never PARTIAL.
+	ExportIncomplete struct {
+		Table    string
+		Problems []string
+	}
 )
 
 func (e *BadInput) Error() string            { return "bad input: " + e.Err.Error() }
@@ -121,6 +132,9 @@ func (e *ConfigArchiveFailed) Error() string { return "config archive: " + e.Err
 func (e *ConfigArchiveFailed) Unwrap() error { return e.Err }
 func (e *StoreFailed) Error() string         { return "store: " + e.Err.Error() }
 func (e *StoreFailed) Unwrap() error         { return e.Err }
+func (e *ExportIncomplete) Error() string {
+	return "hbase table " + e.Table + ": export incomplete: " + strings.Join(e.Problems, "; ")
+}
 
 // ErrAlreadySucceeded: the backup id already has a SUCCEEDED manifest.
 type ErrAlreadySucceeded struct{ BackupID string }

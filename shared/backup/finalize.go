@@ -18,6 +18,9 @@ type Results struct {
 	Collections []manifest.Collection `json:"collections"`
 	Config      *manifest.Config      `json:"config"`
 	Failures    []string              `json:"failures"`
+	// Incomplete: a table's export holds fewer rows than the live table held
+	// (*ExportIncomplete): the backup is FAILED, not PARTIAL, whatever else was taken.
+	Incomplete bool `json:"incomplete,omitempty"`
 }
 
 // Finalize decides the status, writes the manifest last, and moves `latest` only when
@@ -63,7 +66,7 @@ func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Ma
 	switch {
 	case len(m.Reasons) == 0:
 		m.Status = manifest.Succeeded
-	case taken > 0:
+	case taken > 0 && !r.Incomplete:
 		m.Status = manifest.Partial
 	default:
 		m.Status = manifest.Failed

@@ -53,6 +53,13 @@ type TablePlan struct {
 	ExportDir string       `json:"exportDir"`
 	JobID     string       `json:"jobId"`
 	Schema    hbase.Schema `json:"schema"`
+	// Window is the table's Export window in its own timestamp unit (nil in plans
+	// written before it was per table: HBaseStartMs/EndMs then apply as they are).
+	Window *manifest.TableWindow `json:"window,omitempty"`
+	// Live is the plan-time sample of the live table; SampleRows the sampled row keys
+	// as the shell prints them (hbase.ToStringBinary), looked for in the export.
+	Live       *manifest.Live `json:"live,omitempty"`
+	SampleRows []string       `json:"sampleRows,omitempty"`
 }
 
 // CollectionPlan is one Solr collection to back up.
@@ -128,8 +135,6 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	if err != nil {
 		problems = append(problems, err)
 	}
-	p.HBaseStartMs = 0
-	p.HBaseEndMs = now.UnixMilli()
 	for _, t := range tables {
 		p.Tables = append(p.Tables, TablePlan{
 			Table:     t,
@@ -160,22 +165,30 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	} else if err := e.solrCounts(ctx, p); err != nil {
 		problems = append(problems, fmt.Errorf("solr: %w", err))
 	}
-	// HBase: every table exists; record its schema for restore. One shell per table,
-	// concurrently: each is a JVM start on the runner host.
+	// HBase: every table exists; record its schema for restore and sample it (the unit
+	// of its timestamps, its first rows). One shell per table, concurrently: each is a
+	// JVM start on the runner host.
 	descErrs := make([]error, len(p.Tables))
+	samples := make([]hbase.ScanResult, len(p.Tables))
 	var wg sync.WaitGroup
 	for i := range p.Tables {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.Tables[i].Schema, descErrs[i] = e.describe(ctx, id, p.Tables[i].Table)
+			p.Tables[i].Schema, samples[i], descErrs[i] = e.sampleTable(ctx, id, p.Tables[i].Table)
 		}()
 	}
 	wg.Wait()
-	for _, err := range descErrs {
+	// The cut: every table is exported up to this instant, in its own unit. It is taken
+	// after the samples, so every sampled cell was written before it.
+	cut := e.now()
+	p.HBaseStartMs, p.HBaseEndMs = 0, cut.UnixMilli()
+	for i, err := range descErrs {
 		if err != nil {
 			problems = append(problems, err)
+			continue
 		}
+		planWindow(&p.Tables[i], samples[i], e.sampleLimit(), cut, cut)
 	}
 	if len(problems) > 0 {
 		err := &PreflightFailed{Err: errors.Join(problems...)}
@@ -297,38 +310,6 @@ func (e *Engine) solrCounts(ctx context.Context, p *Plan) error {
 		}
 	}
 	return nil
-}
-
-// describe captures a table's schema through `hbase shell -n` on the runner.
-func (e *Engine) describe(ctx context.Context, id, table string) (hbase.Schema, error) {
-	script, err := hbase.DescribeScript(table)
-	if err != nil {
-		return hbase.Schema{}, err
-	}
-	argv, err := hbase.ShellStdinArgv(e.Cfg.HBase.Command, script)
-	if err != nil {
-		return hbase.Schema{}, err
-	}
-	job, err := e.identity(id).Job(runner.JobID(id, "describe", table), argv)
-	if err != nil {
-		return hbase.Schema{}, err
-	}
-	st, err := e.runJob(ctx, job)
-	if err != nil {
-		return hbase.Schema{}, fmt.Errorf("hbase describe %s: %w", table, err)
-	}
-	if st.State != runner.StateSucceeded {
-		if hbase.IsTableNotFound(st.Output + st.Message) {
-			return hbase.Schema{}, fmt.Errorf("hbase table %s does not exist", table)
-		}
-		return hbase.Schema{}, fmt.Errorf("hbase describe %s failed (exit %d): %s", table, st.ExitCode, st.Tail(5))
-	}
-	s, err := hbase.ParseDescribe(st.Output)
-	if err != nil {
-		return hbase.Schema{}, fmt.Errorf("hbase describe %s: %w", table, err)
-	}
-	s.Table = table
-	return s, nil
 }
 
 func (e *Engine) runJob(ctx context.Context, job runner.Job) (runner.Status, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/config"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
+	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
@@ -44,7 +45,7 @@ func (e *Engine) distCpStep(id, table, exportDir string) ([]string, error) {
 
 // readShipped lists what the cluster copied under the table's prefix and reads every
 // object once: size and SHA-256 for each, export stats from the part files.
-func (e *Engine) readShipped(ctx context.Context, id, table string) ([]store.ObjectInfo, hbase.ExportStats, error) {
+func (e *Engine) readShipped(ctx context.Context, id, table string, probe *hbase.Probe) ([]store.ObjectInfo, hbase.ExportStats, error) {
 	prefix := e.Layout.HBase(id, table, "")
 	listed, err := e.Store.List(ctx, prefix)
 	if err != nil {
@@ -61,7 +62,7 @@ func (e *Engine) readShipped(ctx context.Context, id, table string) ([]store.Obj
 		if name == "_SUCCESS" {
 			success = true
 		}
-		info, st, err := e.readObject(ctx, o.Key, strings.HasPrefix(name, "part-") && !strings.HasSuffix(name, ".crc"))
+		info, st, err := e.readObject(ctx, o.Key, strings.HasPrefix(name, "part-") && !strings.HasSuffix(name, ".crc"), probe)
 		if err != nil {
 			return nil, stats, err
 		}
@@ -87,7 +88,7 @@ func (e *Engine) readShipped(ctx context.Context, id, table string) ([]store.Obj
 	return objs, stats, nil
 }
 
-func (e *Engine) readObject(ctx context.Context, key string, part bool) (store.ObjectInfo, *hbase.ExportStats, error) {
+func (e *Engine) readObject(ctx context.Context, key string, part bool, probe *hbase.Probe) (store.ObjectInfo, *hbase.ExportStats, error) {
 	rc, err := e.Store.Get(ctx, key)
 	if err != nil {
 		return store.ObjectInfo{}, nil, fmt.Errorf("read back %s: %w", e.Store.URL(key), err)
@@ -97,7 +98,7 @@ func (e *Engine) readObject(ctx context.Context, key string, part bool) (store.O
 	cr := &countingReader{r: io.TeeReader(rc, h)}
 	var st *hbase.ExportStats
 	if part {
-		s, err := hbase.ReadExport(cr)
+		s, err := hbase.ReadExportWith(cr, probe)
 		if err != nil {
 			return store.ObjectInfo{}, nil, fmt.Errorf("read export %s: %w", e.Store.URL(key), err)
 		}
@@ -121,8 +122,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // shipRemote finishes ExportShip for an export the cluster copied into the store.
-func (e *Engine) shipRemote(ctx context.Context, p *Plan, t TablePlan, out manifest.Table) (manifest.Table, error) {
-	objs, stats, err := e.readShipped(ctx, p.BackupID, t.Table)
+func (e *Engine) shipRemote(ctx context.Context, p *Plan, t TablePlan, out manifest.Table, probe *hbase.Probe, job runner.Status) (manifest.Table, error) {
+	objs, stats, err := e.readShipped(ctx, p.BackupID, t.Table, probe)
 	if err != nil {
 		return out, &ExportFailed{Err: fmt.Errorf("%s: %w", t.Table, err)}
 	}
@@ -132,6 +133,9 @@ func (e *Engine) shipRemote(ctx context.Context, p *Plan, t TablePlan, out manif
 	}
 	if n, ok := out.Counters["Map input records"]; ok && n != stats.Rows {
 		return out, &ExportFailed{Err: fmt.Errorf("%s: the job counted %d rows but the shipped files hold %d", t.Table, n, stats.Rows)}
+	}
+	if err := checkLive(t, &out, stats, probe, job); err != nil {
+		return out, err
 	}
 	e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "shipped", Bytes: out.Bytes,
 		Message: fmt.Sprintf("%d rows, %d cells, %d objects (copied by the cluster)", stats.Rows, stats.Cells, len(objs))})

@@ -24,13 +24,24 @@ const doneHandle = "done:"
 // on HDFS the seed's folder step: create it, make hbase its owner). An export folder an
 // earlier run completed (_SUCCESS present) is kept and not exported again; a partial one
 // is removed first, since Export refuses an existing output folder.
+//
+// The window is the table's own (TablePlan.Window: the cut instant in the table's
+// timestamp unit). After the Export the same job counts the live table's rows in that
+// window with RowCounter, on the cluster, for ExportShip to compare with the export.
 func (e *Engine) ExportSubmit(ctx context.Context, p *Plan, t TablePlan) (string, error) {
+	start, end := t.bounds(p)
 	argv, err := hbase.ExportArgv(e.Cfg.HBase.Command, hbase.ExportOptions{
 		Table: t.Table, OutDir: t.ExportDir, Versions: e.Cfg.HBase.Versions,
-		StartTime: p.HBaseStartMs, EndTime: p.HBaseEndMs, Compress: e.Cfg.HBase.Compress,
+		StartTime: start, EndTime: end, Compress: e.Cfg.HBase.Compress,
 	})
 	if err != nil {
 		return "", &BadInput{Err: err}
+	}
+	var count []string
+	if t.counted() {
+		if count, err = hbase.RowCounterArgv(e.Cfg.HBase.Command, t.Table, start, end); err != nil {
+			return "", &BadInput{Err: err}
+		}
 	}
 	var steps [][]string
 	switch {
@@ -55,6 +66,9 @@ func (e *Engine) ExportSubmit(ctx context.Context, p *Plan, t TablePlan) (string
 		steps = append(steps, mk, own, rm)
 	}
 	steps = append(steps, argv)
+	if count != nil {
+		steps = append(steps, count)
+	}
 	if !strings.HasPrefix(t.ExportDir, "/") {
 		cp, err := e.distCpStep(p.BackupID, t.Table, t.ExportDir)
 		if err != nil {
@@ -70,7 +84,11 @@ func (e *Engine) ExportSubmit(ctx context.Context, p *Plan, t TablePlan) (string
 	if err != nil {
 		return "", &ExportFailed{Err: fmt.Errorf("submit export of %s: %w", t.Table, err)}
 	}
-	e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "submitted", Message: "Export → " + t.ExportDir})
+	msg := "Export → " + t.ExportDir
+	if t.Window != nil && t.Window.Unit != "" {
+		msg += fmt.Sprintf(" (cells before %d %s), then RowCounter", end, t.Window.Unit)
+	}
+	e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "submitted", Message: msg})
 	return h, nil
 }
 
@@ -87,28 +105,40 @@ func (e *Engine) ExportStatus(ctx context.Context, handle string) (runner.Status
 }
 
 // ExportShip checks a finished export, reads its rows, cells and digest from the
-// exported files, and ships them into the store with size and checksum per object.
+// exported files, compares them with the live table (checkLive: an empty or short
+// export is *ExportIncomplete), and ships them into the store with size and checksum
+// per object.
 func (e *Engine) ExportShip(ctx context.Context, p *Plan, t TablePlan, st runner.Status) (manifest.Table, error) {
-	out := manifest.Table{Table: t.Table, Schema: t.Schema, ExportDir: t.ExportDir, Versions: e.Cfg.HBase.Versions}
+	out := manifest.Table{Table: t.Table, Schema: t.Schema, ExportDir: t.ExportDir, Versions: e.Cfg.HBase.Versions, Window: t.Window}
+	if t.Window == nil {
+		out.Window = &manifest.TableWindow{Unit: hbase.Milliseconds, Start: p.HBaseStartMs, End: p.HBaseEndMs, Note: "planned before windows were per table: ms, as given"}
+	}
 	if st.State != runner.StateSucceeded {
 		return out, &ExportFailed{Err: fmt.Errorf("%s: job %s (exit %d): %s", t.Table, st.State, st.ExitCode, st.Tail(6))}
 	}
-	if c, err := hbase.ParseCounters(st.Output); err == nil {
+	if c, err := hbase.ParseExportCounters(st.Output); err == nil {
 		out.Counters = c.Raw
 	}
+	probe, err := t.probe()
+	if err != nil {
+		return out, &ExportFailed{Err: err}
+	}
 	if !strings.HasPrefix(t.ExportDir, "/") {
-		return e.shipRemote(ctx, p, t, out)
+		return e.shipRemote(ctx, p, t, out, probe, st)
 	}
 	if _, err := os.Stat(filepath.Join(t.ExportDir, "_SUCCESS")); err != nil {
 		return out, &ExportFailed{Err: fmt.Errorf("%s: export folder %s has no _SUCCESS marker: the job did not complete", t.Table, t.ExportDir)}
 	}
-	stats, err := hbase.ReadExportDir(os.DirFS(t.ExportDir), ".")
+	stats, err := hbase.ReadExportDirWith(os.DirFS(t.ExportDir), ".", probe)
 	if err != nil {
 		return out, &ExportFailed{Err: fmt.Errorf("%s: read export: %w", t.Table, err)}
 	}
 	out.Rows, out.Cells, out.Digest = stats.Rows, stats.Cells, stats.Digest
 	if n, ok := out.Counters["Map input records"]; ok && n != stats.Rows {
 		return out, &ExportFailed{Err: fmt.Errorf("%s: the job counted %d rows but the export files hold %d", t.Table, n, stats.Rows)}
+	}
+	if err := checkLive(t, &out, stats, probe, st); err != nil {
+		return out, err
 	}
 	e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "shipping",
 		Message: fmt.Sprintf("%d rows, %d cells", stats.Rows, stats.Cells)})

@@ -10,8 +10,9 @@ import (
 
 // SampleLimit is how many rows SampleScript reads by default: enough to tell a table's
 // timestamp unit and to probe the export for rows that existed at plan time, small
-// enough to stay a bounded read (one cell per row, no values).
-const SampleLimit = 1000
+// enough to stay a bounded read (one cell per row, no values) whose output (about 100
+// characters a row) fits the 24,000 characters of stdout SSM Run Command returns.
+const SampleLimit = 100
 
 // SampleScript reads the first limit rows of table, one cell per row and no values
 // (`scan` with FirstKeyOnlyFilter and KeyOnlyFilter, the filters `count` uses), so the

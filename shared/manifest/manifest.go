@@ -54,8 +54,10 @@ type Trigger struct {
 
 // Window gives the time ranges each store's data covers.
 type Window struct {
-	// HBase: cells with timestamps in [Start, End) in ms since the epoch (Export's
-	// starttime/endtime), so every table is cut at the same instant.
+	// HBase: the instant every table is cut at, [Start, End) in ms since the epoch. Each
+	// table's Export compares cell timestamps in the table's own unit: see Table.Window
+	// (manifests written before it was recorded exported every table with these ms
+	// values as they are).
 	HBaseStartMs int64 `json:"hbaseStartMs"`
 	HBaseEndMs   int64 `json:"hbaseEndMs"`
 	// Solr: when the first BACKUP was submitted and the last one completed.
@@ -77,10 +79,61 @@ type Table struct {
 	Digest string `json:"digest"`
 	// Versions is the number of cell versions Export was asked for (0 in manifests
 	// written before it was recorded: the config's hbase.versions then applies).
-	Versions int                `json:"versions,omitempty"`
+	Versions int `json:"versions,omitempty"`
+	// Window is the time window the table was exported with, in its own timestamp unit
+	// (nil in manifests written before it was recorded: Window.HBaseStartMs/EndMs then
+	// applied as they are).
+	Window *TableWindow `json:"window,omitempty"`
+	// Live is what the live table held, read apart from the export (nil in older
+	// manifests).
+	Live     *Live              `json:"live,omitempty"`
 	Counters map[string]int64   `json:"counters,omitempty"`
 	Objects  []store.ObjectInfo `json:"objects"`
 	Bytes    int64              `json:"bytes"`
+}
+
+// TableWindow is one table's Export time window.
+type TableWindow struct {
+	// Unit is the table's timestamp unit (s, ms, us, ns) as detected from a sample of
+	// the live table at plan time; empty when the table was exported without a window
+	// (Note says why: empty at plan time, or no sampled stamp fit any unit).
+	Unit hbase.TimeUnit `json:"unit,omitempty"`
+	// Start and End bound cell timestamps, [Start, End), in Unit: End is the backup's
+	// cut instant (Window.HBaseEndMs) in that unit.
+	Start int64  `json:"start"`
+	End   int64  `json:"end,omitempty"`
+	Note  string `json:"note,omitempty"`
+}
+
+// Bounds returns the Export start and end time for this window (0, 0: none).
+func (w *TableWindow) Bounds() (int64, int64) {
+	if w == nil || w.Unit == "" {
+		return 0, 0
+	}
+	return w.Start, w.End
+}
+
+// Live is what the live table held, read independently of the export.
+type Live struct {
+	// SampledRows is the number of rows a bounded scan read at plan time (the first
+	// rows in key order, at most SampleLimit, one cell each); SampleComplete says the
+	// scan reached the end of the table, so SampledRows was then its row count.
+	SampledRows    int  `json:"sampledRows"`
+	SampleLimit    int  `json:"sampleLimit"`
+	SampleComplete bool `json:"sampleComplete"`
+	// Timestamps is what the sample's cell timestamps said about the unit.
+	Timestamps hbase.UnitDetection `json:"timestamps"`
+	// SampledRowsExported is how many of the sampled rows the export holds.
+	SampledRowsExported int `json:"sampledRowsExported"`
+	// Rows is the number of rows of the live table with a cell in the window, counted
+	// on the cluster by RowCounter right after the Export (nil: not counted; RowsNote
+	// says why). The export must hold at least as many: rows are only added outside
+	// the window, and a row deleted after the Export read it is counted by neither.
+	Rows     *int64 `json:"rows,omitempty"`
+	RowsNote string `json:"rowsNote,omitempty"`
+	// Warnings: facts about the comparison worth reading (sampled rows missing from
+	// the export, mixed units, stamps of no known unit).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Collection is one backed-up Solr collection.
