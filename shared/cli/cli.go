@@ -308,6 +308,12 @@ func (a *app) report(m *manifest.Manifest) {
 	fmt.Fprintf(w, "finished\t%s (%s)\n", m.FinishedAt.Format(time.RFC3339), m.FinishedAt.Sub(m.StartedAt).Round(time.Second))
 	for _, t := range m.HBase {
 		fmt.Fprintf(w, "hbase %s\t%d rows, %d cells, %d objects, %s\n", t.Table, t.Rows, t.Cells, len(t.Objects), humanBytes(t.Bytes))
+		if s := windowText(t.Window); s != "" {
+			fmt.Fprintf(w, "  window\t%s\n", s)
+		}
+		if s := liveText(t.Live); s != "" {
+			fmt.Fprintf(w, "  live table\t%s\n", s)
+		}
 	}
 	for _, c := range m.Solr {
 		fmt.Fprintf(w, "solr %s\t%d docs, %d shards, %d objects, %s\n", c.Collection, c.Docs, len(c.Shards), len(c.Objects), humanBytes(c.Bytes))
@@ -465,6 +471,20 @@ func (a *app) verify(ctx context.Context, args []string) int {
 		a.printJSON(res)
 	} else {
 		fmt.Fprintf(a.stdout, "backup %s: %d objects checked, %d bad, manifest status %s\n", id, res.Checked, len(res.Problems), m.Status)
+		for _, t := range res.Tables {
+			fmt.Fprintf(a.stdout, "  hbase %s: stored %d rows, %d cells in %d objects", t.Table, t.Rows, t.Cells, t.Objects)
+			if s := liveText(t.Live); s != "" {
+				fmt.Fprintf(a.stdout, "; live table at backup time: %s", s)
+			}
+			fmt.Fprintln(a.stdout)
+		}
+		for _, c := range res.Collections {
+			fmt.Fprintf(a.stdout, "  solr %s: stored %d objects", c.Collection, c.Objects)
+			if c.DigestDocs > 0 {
+				fmt.Fprintf(a.stdout, ", %d docs digested right after the BACKUP", c.DigestDocs)
+			}
+			fmt.Fprintf(a.stdout, "; live collection at plan time: %d docs\n", c.LiveDocs)
+		}
 		for _, p := range res.Problems {
 			fmt.Fprintf(a.stdout, "  BAD %s\n", p)
 		}
@@ -473,4 +493,37 @@ func (a *app) verify(ctx context.Context, args []string) int {
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// windowText says what time window a table was exported with.
+func windowText(w *manifest.TableWindow) string {
+	switch {
+	case w == nil:
+		return ""
+	case w.Unit == "":
+		return "none (" + w.Note + ")"
+	}
+	return fmt.Sprintf("[%d, %d) %s (%s)", w.Start, w.End, w.Unit, w.Note)
+}
+
+// liveText says what the live table held at backup time, apart from the export.
+func liveText(l *manifest.Live) string {
+	if l == nil {
+		return ""
+	}
+	var parts []string
+	if l.Rows != nil {
+		parts = append(parts, fmt.Sprintf("%d rows in the window (RowCounter on the cluster)", *l.Rows))
+	} else if l.RowsNote != "" {
+		parts = append(parts, "rows "+l.RowsNote)
+	}
+	sample := fmt.Sprintf("first %d rows sampled at plan time, %d of them in the export", l.SampledRows, l.SampledRowsExported)
+	if l.SampleComplete {
+		sample = fmt.Sprintf("%d rows at plan time (the whole table sampled), %d of them in the export", l.SampledRows, l.SampledRowsExported)
+	}
+	parts = append(parts, sample)
+	for _, w := range l.Warnings {
+		parts = append(parts, "warning: "+w)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -180,8 +180,14 @@ func (a *app) restoreReport(r *restore.Report) {
 			name += " → " + p.Target
 		}
 		fmt.Fprintf(w, "%s\n    %s: %s%s\n", name, p.Status, p.Left, phaseTimes(p.Seconds))
-		if p.Status == restore.StatusMismatch || p.Status == restore.StatusMerged {
+		if s := restoreLiveText(p.Live); s != "" {
+			fmt.Fprintf(w, "    live at backup time: %s\n", s)
+		}
+		switch {
+		case p.Status == restore.StatusMismatch || p.Status == restore.StatusMerged:
 			fmt.Fprintf(w, "    expected %s\n    got      %s\n", countsText(p.Expected), countsText(p.Got))
+		case p.Status == restore.StatusRestored && p.Part != restore.PartConfig:
+			fmt.Fprintf(w, "    backup   %s\n    restored %s\n", countsText(p.Expected), countsText(p.Got))
 		}
 		for _, c := range p.Changes {
 			fmt.Fprintf(w, "    live folder differs: %s %s %s\n", c.Path, c.Kind, c.Detail)
@@ -245,4 +251,32 @@ func listOr(s []string) string {
 		return "nothing"
 	}
 	return strings.Join(s, ", ")
+}
+
+// restoreLiveText says what the live table or collection held when the backup was
+// taken (recorded apart from the export or backup).
+func restoreLiveText(l *restore.LiveCounts) string {
+	if l == nil {
+		return ""
+	}
+	var parts []string
+	if l.Docs != nil {
+		parts = append(parts, fmt.Sprintf("%d docs", *l.Docs))
+	}
+	if l.Rows != nil {
+		parts = append(parts, fmt.Sprintf("%d rows in the window (RowCounter)", *l.Rows))
+	} else if l.RowsNote != "" {
+		parts = append(parts, "rows "+l.RowsNote)
+	}
+	if l.SampledRows > 0 {
+		if l.SampleComplete {
+			parts = append(parts, fmt.Sprintf("%d rows at plan time", l.SampledRows))
+		} else {
+			parts = append(parts, fmt.Sprintf("at least %d rows at plan time (bounded sample)", l.SampledRows))
+		}
+	}
+	if l.Window != "" {
+		parts = append(parts, "window "+l.Window)
+	}
+	return strings.Join(parts, ", ")
 }

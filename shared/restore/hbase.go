@@ -96,9 +96,10 @@ func (e *Engine) CheckSubmit(ctx context.Context, p *Plan, t TablePlan, imported
 		}
 	}
 	e.emit(p, Event{Part: "hbase", Name: t.Target, Phase: "checking", Message: "exporting the restored table to compare rows, cells and digest"})
+	start, end := t.bounds(p)
 	argv, err := hbase.ExportArgv(e.Cfg.HBase.Command, hbase.ExportOptions{
 		Table: t.Target, OutDir: t.CheckDir, Versions: t.Versions,
-		StartTime: p.Window.HBaseStartMs, EndTime: p.Window.HBaseEndMs,
+		StartTime: start, EndTime: end,
 	})
 	if err != nil {
 		return "", &BadInput{Err: err}
@@ -129,6 +130,17 @@ func (e *Engine) CheckSubmit(ctx context.Context, p *Plan, t TablePlan, imported
 		return "", &CheckFailed{Err: fmt.Errorf("submit check export of %s: %w", t.Target, err)}
 	}
 	return h, nil
+}
+
+// bounds is the check export's window: the backup's for this table, in the table's own
+// timestamp unit (Import writes every cell with its timestamp, so the restored table's
+// cells are stamped as the live ones were); for manifests written before the window
+// was recorded per table, the backup's ms window as it was given to Export then.
+func (t TablePlan) bounds(p *Plan) (int64, int64) {
+	if t.Window == nil {
+		return p.Window.HBaseStartMs, p.Window.HBaseEndMs
+	}
+	return t.Window.Bounds()
 }
 
 // distCpOut copies a check export from HDFS into the restore's scratch prefix.

@@ -84,6 +84,12 @@ type TablePlan struct {
 	Versions int                `json:"versions"`
 	Objects  []store.ObjectInfo `json:"objects"`
 	Bytes    int64              `json:"bytes"`
+	// Window is the time window the backup exported the table with, in the table's own
+	// timestamp unit; the check export of the restored table uses it (nil for manifests
+	// written before it was recorded: Plan.Window's ms values apply as they are).
+	Window *manifest.TableWindow `json:"window,omitempty"`
+	// Live is what the live table held at backup time (nil in older manifests).
+	Live *manifest.Live `json:"live,omitempty"`
 	// Exists: the target table exists; RowsBefore is its row count then (-1: not counted).
 	Exists     bool  `json:"exists"`
 	RowsBefore int64 `json:"rowsBefore"`
@@ -97,7 +103,8 @@ type TablePlan struct {
 type CollectionPlan struct {
 	Collection string `json:"collection"` // as backed up
 	Target     string `json:"target"`     // Collection + suffix
-	// What the backup recorded.
+	// What the backup recorded: Docs is the live collection's doc count at plan time,
+	// DigestDocs the documents the digest read right after the BACKUP covers.
 	Docs       int64              `json:"docs"`
 	Digest     string             `json:"digest,omitempty"`
 	DigestDocs int64              `json:"digestDocs,omitempty"`
@@ -299,7 +306,8 @@ func (e *Engine) planParts(p *Plan, m *manifest.Manifest, in PlanInput, refused 
 				versions = e.Cfg.HBase.Versions
 			}
 			tp := TablePlan{Table: t.Table, Target: target, Schema: t.Schema, Rows: t.Rows, Cells: t.Cells,
-				Digest: t.Digest, Versions: versions, Objects: t.Objects, Bytes: t.Bytes, RowsBefore: -1}
+				Digest: t.Digest, Versions: versions, Objects: t.Objects, Bytes: t.Bytes, RowsBefore: -1,
+				Window: t.Window, Live: t.Live}
 			stage := strings.TrimRight(e.Cfg.HBase.ExportDir, "/") + "/_restore/" + p.RestoreID
 			tp.StageDir = stage + "/" + store.TableSegment(target)
 			tp.CheckDir = stage + "/check/" + store.TableSegment(target)

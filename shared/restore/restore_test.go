@@ -605,3 +605,41 @@ func TestRunStopsAtFirstFailure(t *testing.T) {
 		t.Errorf("solr restore folders left: %v", left)
 	}
 }
+
+// The check export of a restored table uses the backup's window in the table's own unit
+// (JanusGraph's µs), and the backup's ms window for manifests that did not record one.
+func TestCheckExportUsesTheTablesUnit(t *testing.T) {
+	f := newFixture(t)
+	f.eng.Cfg.HBase.Versions = 1
+	p := &Plan{RestoreID: "rtest", Window: manifest.Window{HBaseEndMs: 1800000000000}}
+	for _, tt := range []struct {
+		name   string
+		window *manifest.TableWindow
+		want   []string
+	}{
+		{"µs window", &manifest.TableWindow{Unit: hbase.Microseconds, End: 1800000000000123}, []string{"0", "1800000000000123"}},
+		{"no window: empty at backup time", &manifest.TableWindow{Note: "empty"}, nil},
+		{"older manifest", nil, []string{"0", "1800000000000"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tp := TablePlan{Table: "atlas_janus", Target: "atlas_janus", Versions: 1, Window: tt.window,
+				CheckDir: filepath.Join(t.TempDir(), "check")}
+			n := len(f.run.jobs)
+			if _, err := f.eng.CheckSubmit(context.Background(), p, tp, runner.Status{State: runner.StateSucceeded}); err != nil {
+				t.Fatal(err)
+			}
+			steps := f.run.jobs[n].Steps
+			argv := steps[len(steps)-1].Argv
+			i := -1
+			for k, a := range argv {
+				if a == hbase.ExportClass {
+					i = k
+				}
+			}
+			got := argv[i+4:] // after table, outdir, versions
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) && !(len(got) == 0 && tt.want == nil) {
+				t.Fatalf("export argv %q: window args %q, want %q", argv, got, tt.want)
+			}
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/archive"
 	"github.com/atlas-backup/atlas-backup/shared/config"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 )
@@ -33,13 +34,49 @@ type PartResult struct {
 	Target string `json:"target"` // what was restored into
 	Status string `json:"status"`
 	// Left is the state the target was left in, in words.
-	Left     string             `json:"left"`
-	Expected Counts             `json:"expected"`
-	Got      Counts             `json:"got"`
+	Left     string `json:"left"`
+	Expected Counts `json:"expected"`
+	Got      Counts `json:"got"`
+	// Live is what the live table or collection held at backup time, as the backup
+	// recorded it apart from the export (nil for manifests written before it was).
+	Live     *LiveCounts        `json:"live,omitempty"`
 	Changes  []archive.Change   `json:"changes,omitempty"`
 	Warnings []string           `json:"warnings,omitempty"`
 	Error    string             `json:"error,omitempty"`
 	Seconds  map[string]float64 `json:"seconds,omitempty"`
+}
+
+// LiveCounts are the sizes of the live stores a backup recorded apart from what it
+// took: a table's rows with a cell in the window counted by RowCounter on the cluster
+// right after the Export and its plan-time sample, a collection's doc count at plan
+// time; and the table's window.
+type LiveCounts struct {
+	Rows           *int64 `json:"rows,omitempty"`
+	RowsNote       string `json:"rowsNote,omitempty"`
+	SampledRows    int    `json:"sampledRows,omitempty"`
+	SampleComplete bool   `json:"sampleComplete,omitempty"`
+	Docs           *int64 `json:"docs,omitempty"`
+	// Window is "[start, end) unit", or why there was none.
+	Window string `json:"window,omitempty"`
+}
+
+// TableLive is the live counts the manifest records for a table (nil when none).
+func TableLive(w *manifest.TableWindow, l *manifest.Live) *LiveCounts {
+	if w == nil && l == nil {
+		return nil
+	}
+	out := &LiveCounts{}
+	if w != nil {
+		if w.Unit != "" {
+			out.Window = fmt.Sprintf("[%d, %d) %s", w.Start, w.End, w.Unit)
+		} else {
+			out.Window = "none: " + w.Note
+		}
+	}
+	if l != nil {
+		out.Rows, out.RowsNote, out.SampledRows, out.SampleComplete = l.Rows, l.RowsNote, l.SampledRows, l.SampleComplete
+	}
+	return out
 }
 
 // Report is the outcome of Run or Drill.
@@ -164,7 +201,7 @@ func initialParts(p *Plan) []PartResult {
 			left = fmt.Sprintf("unchanged (%d rows)", t.RowsBefore)
 		}
 		out = append(out, PartResult{Part: PartHBase, Name: t.Table, Target: t.Target, Status: StatusNotStarted, Left: left,
-			Expected: Counts{Rows: t.Rows, Cells: t.Cells, Digest: t.Digest}, Seconds: map[string]float64{}})
+			Expected: Counts{Rows: t.Rows, Cells: t.Cells, Digest: t.Digest}, Live: TableLive(t.Window, t.Live), Seconds: map[string]float64{}})
 	}
 	for _, c := range p.Collections {
 		left := "does not exist (unchanged)"
@@ -175,8 +212,9 @@ func initialParts(p *Plan) []PartResult {
 		if c.Digest != "" {
 			exp.Docs = c.DigestDocs
 		}
+		docs := c.Docs
 		out = append(out, PartResult{Part: PartSolr, Name: c.Collection, Target: c.Target, Status: StatusNotStarted, Left: left,
-			Expected: exp, Seconds: map[string]float64{}})
+			Expected: exp, Live: &LiveCounts{Docs: &docs}, Seconds: map[string]float64{}})
 	}
 	if c := p.Config; c != nil {
 		out = append(out, PartResult{Part: PartConfig, Name: "config", Target: c.Target, Status: StatusNotStarted, Left: "unchanged",
