@@ -623,7 +623,7 @@ func TestCheckExportUsesTheTablesUnit(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tp := TablePlan{Table: "atlas_janus", Target: "atlas_janus", Versions: 1, Window: tt.window,
-				CheckDir: filepath.Join(t.TempDir(), "check")}
+				CheckDir: filepath.Join(f.work, "check", "atlas_janus")}
 			n := len(f.run.jobs)
 			if _, err := f.eng.CheckSubmit(context.Background(), p, tp, runner.Status{State: runner.StateSucceeded}); err != nil {
 				t.Fatal(err)
