@@ -2,11 +2,8 @@ package atlas
 
 import (
 	"bufio"
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -167,35 +164,4 @@ type VersionInfo struct {
 	Version     string `json:"Version"`
 	Name        string `json:"Name"`
 	Description string `json:"Description"`
-}
-
-// FetchVersion asks a running Atlas for its version. hc carries the authentication
-// (SPNEGO transport on a kerberized cluster).
-func FetchVersion(ctx context.Context, hc *http.Client, baseURL string) (VersionInfo, error) {
-	u := strings.TrimRight(baseURL, "/") + "/api/atlas/admin/version"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return VersionInfo{}, fmt.Errorf("atlas version: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return VersionInfo{}, fmt.Errorf("atlas version: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return VersionInfo{}, fmt.Errorf("atlas version: read body: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return VersionInfo{}, fmt.Errorf("atlas version: HTTP %d from %s", resp.StatusCode, u)
-	}
-	var vi VersionInfo
-	if err := json.Unmarshal(body, &vi); err != nil {
-		return VersionInfo{}, fmt.Errorf("atlas version: decode: %w", err)
-	}
-	if vi.Version == "" {
-		return VersionInfo{}, fmt.Errorf("atlas version: %s answered without a Version field", u)
-	}
-	return vi, nil
 }

@@ -1,9 +1,6 @@
 package atlas
 
 import (
-	"context"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,23 +77,5 @@ func TestTablesFromConfDir(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, PropertiesFile), []byte("atlas.graph.storage.hbase.table=g1\n"), 0o644)
 	if tb, ok, err := TablesFromConfDir(dir); err != nil || !ok || tb.Graph != "g1" || tb.Audit != TableAudit {
 		t.Fatalf("got %+v ok=%v err=%v", tb, ok, err)
-	}
-}
-
-func TestFetchVersion(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/atlas/admin/version" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Write([]byte(`{"Description":"Metadata Management","Version":"1.1.0.3.1.4.0-315","Name":"apache-atlas"}`))
-	}))
-	defer srv.Close()
-	vi, err := FetchVersion(context.Background(), srv.Client(), srv.URL+"/")
-	if err != nil || vi.Version != "1.1.0.3.1.4.0-315" {
-		t.Fatalf("got %+v, %v", vi, err)
-	}
-	if _, err := FetchVersion(context.Background(), srv.Client(), srv.URL+"/nope"); err == nil {
-		t.Fatal("404: want error")
 	}
 }

@@ -5,12 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/atlas-backup/atlas-backup/shared/atlas"
 	"github.com/atlas-backup/atlas-backup/shared/config"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
@@ -35,8 +35,9 @@ type Engine struct {
 	Layout store.Layout
 	Runner runner.Runner
 	Solr   SolrAPI
-	// AtlasHTTP reaches Atlas's admin API (nil: do not ask Atlas for its version).
-	AtlasHTTP *http.Client
+	// Atlas is the Atlas REST client (nil: atlas.url is not set): the plan records what
+	// Atlas answers (atlas.Record) and takes its version from it.
+	Atlas *atlas.Client
 	// HBaseKeytab is the keytab path kinit uses on the runner host (cfg.HBase.Keytab,
 	// or a 0600 copy of a Secrets Manager keytab for the local runner).
 	HBaseKeytab string

@@ -44,6 +44,7 @@ func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Ma
 		Reasons:       append([]string(nil), r.Failures...),
 		Window:        manifest.Window{HBaseStartMs: p.HBaseStartMs, HBaseEndMs: p.HBaseEndMs},
 		Tool:          manifest.Tool{Name: "atlas-backup", Version: e.ToolVersion},
+		Atlas:         p.Atlas,
 	}
 	if m.HBase == nil {
 		m.HBase = []manifest.Table{}

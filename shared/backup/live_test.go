@@ -5,17 +5,21 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/atlas-backup/atlas-backup/shared/atlas"
+	"github.com/atlas-backup/atlas-backup/shared/atlas/atlastest"
 	"github.com/atlas-backup/atlas-backup/shared/config"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/hbase/hbasetest"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
+	"github.com/atlas-backup/atlas-backup/shared/secret"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
@@ -298,5 +302,37 @@ func TestResumedPlanWithoutTableWindows(t *testing.T) {
 	}
 	if got.Rows != 1 || got.Window == nil || got.Window.Unit != hbase.Milliseconds || got.Live != nil {
 		t.Fatalf("got %+v", got)
+	}
+}
+
+// With atlas.url the manifest records what Atlas answers (its version, not the config's);
+// an Atlas that does not answer does not stop the backup, and the manifest says so.
+func TestBackupRecordsAtlas(t *testing.T) {
+	srv := atlastest.New()
+	srv.Seed()
+	defer srv.Close()
+	e := liveEngine(t, atlasCluster(3, 2))
+	e.Cfg.Atlas.Version = "1.1.0" // config says otherwise: Atlas's own answer wins
+	e.Atlas = &atlas.Client{BaseURL: srv.URL, HTTP: srv.Client(), User: "admin", Password: secret.Bytes("admin-secret")}
+	m, err := e.Run(context.Background(), PlanInput{Trigger: manifest.Trigger{Source: "cli"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.AtlasVersion != "2.1.0" || m.Atlas == nil || !m.Atlas.Answered || m.Atlas.Version != "2.1.0" || m.Atlas.Status != "ACTIVE" {
+		t.Fatalf("atlas version %q, record %+v", m.AtlasVersion, m.Atlas)
+	}
+	if m.Atlas.Metrics == nil || m.Atlas.Metrics.EntityActive["hive_table"] != 2 || len(m.Atlas.Entities) != 3 || m.Atlas.Lineage == nil {
+		t.Fatalf("record %+v", m.Atlas)
+	}
+
+	srv.Close()
+	e2 := liveEngine(t, atlasCluster(3, 2))
+	e2.Atlas = &atlas.Client{BaseURL: srv.URL, HTTP: &http.Client{Timeout: time.Second}}
+	m, err = e2.Run(context.Background(), PlanInput{Trigger: manifest.Trigger{Source: "cli"}})
+	if err != nil || m.Status != manifest.Succeeded {
+		t.Fatalf("Atlas down must not block the backup: %v %+v", err, m)
+	}
+	if m.Atlas == nil || m.Atlas.Answered || m.Atlas.Error == "" || m.AtlasVersion != "unknown" {
+		t.Fatalf("record of an Atlas that is down: %+v, version %q", m.Atlas, m.AtlasVersion)
 	}
 }

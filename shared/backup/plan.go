@@ -43,6 +43,8 @@ type Plan struct {
 	Tables       []TablePlan      `json:"tables"`
 	Collections  []CollectionPlan `json:"collections"`
 	Config       ConfigPlan       `json:"config"`
+	// Atlas is what Atlas answered at plan time (nil without atlas.url).
+	Atlas *atlas.Record `json:"atlas,omitempty"`
 	// Resumed is true when this run found the plan of an earlier run.
 	Resumed bool `json:"-"`
 }
@@ -131,6 +133,12 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	}
 
 	var problems []error
+	if e.Atlas != nil {
+		p.Atlas = e.recordAtlas(ctx, id)
+		if p.Atlas.Version != "" {
+			p.AtlasVersion = p.Atlas.Version
+		}
+	}
 	tables, err := e.resolveTables(ctx, p)
 	if err != nil {
 		problems = append(problems, err)
@@ -245,18 +253,42 @@ func (e *Engine) readManifest(ctx context.Context, id string) (*manifest.Manifes
 	return manifest.Unmarshal(b)
 }
 
+// AtlasBudget bounds what the plan asks Atlas (a few requests); AtlasRequest bounds each.
+const (
+	AtlasBudget  = 2 * time.Minute
+	AtlasRequest = 30 * time.Second
+)
+
+// recordAtlas asks Atlas for its record. Atlas down does not stop the backup: the
+// record says it did not answer.
+func (e *Engine) recordAtlas(ctx context.Context, id string) *atlas.Record {
+	actx, cancel := context.WithTimeout(ctx, AtlasBudget)
+	defer cancel()
+	rec := atlas.Take(actx, e.Atlas, e.now(), AtlasRequest)
+	msg := ""
+	switch {
+	case !rec.Answered:
+		msg = "Atlas did not answer (recorded; the backup goes on): " + rec.Error
+	case rec.Version == "":
+		msg = "Atlas answered but gave no version (recorded): " + rec.Error
+	default:
+		n := int64(0)
+		if rec.Metrics != nil {
+			n = rec.Metrics.EntityCount
+		}
+		msg = fmt.Sprintf("Atlas %s %s: %d entities, %d sampled", rec.Version, rec.Status, n, len(rec.Entities))
+		if len(rec.Problems) > 0 {
+			msg += fmt.Sprintf(" (%d parts not answered: %s)", len(rec.Problems), rec.Problems[0])
+		}
+	}
+	e.emit(Event{BackupID: id, Part: "plan", Name: "atlas", Phase: "recorded", Message: msg})
+	return &rec
+}
+
 // resolveTables: atlas-application.properties, then the Atlas version, then config.
 func (e *Engine) resolveTables(ctx context.Context, p *Plan) ([]string, error) {
-	if e.Cfg.Atlas.Version != "" {
+	if e.Cfg.Atlas.Version != "" && p.AtlasVersion == "unknown" {
 		p.AtlasVersion = e.Cfg.Atlas.Version
-	}
-	if e.AtlasHTTP != nil && e.Cfg.Atlas.URL != "" {
-		vi, err := atlas.FetchVersion(ctx, e.AtlasHTTP, e.Cfg.Atlas.URL)
-		if err != nil {
-			e.Log.Warn().Err(err).Msg("atlas version not available; falling back")
-		} else {
-			p.AtlasVersion = vi.Version
-		}
 	}
 	var t atlas.Tables
 	fromProps, ok, err := atlas.TablesFromConfDir(e.Cfg.Atlas.ConfDir)

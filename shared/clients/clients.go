@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/client"
 	"github.com/rs/zerolog"
 
+	"github.com/atlas-backup/atlas-backup/shared/atlas"
 	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/config"
 	"github.com/atlas-backup/atlas-backup/shared/kerberos"
@@ -37,8 +39,11 @@ type Set struct {
 	Layout store.Layout
 	Runner runner.Runner
 	Solr   *solr.Client
-	// HTTP is the TLS-verified, SPNEGO-authenticated client for Solr and Atlas.
+	// HTTP is the TLS-verified, SPNEGO-authenticated client for Solr.
 	HTTP *http.Client
+	// Atlas is the Atlas REST client (nil without atlas.url): basic credentials or
+	// SPNEGO as atlas.auth says.
+	Atlas *atlas.Client
 	// HBaseKeytab is the keytab path kinit uses on the runner host.
 	HBaseKeytab string
 
@@ -101,7 +106,7 @@ func Open(ctx context.Context, cfg config.Config) (*Set, error) {
 
 	// secrets manager, only when a keytab is an ARN
 	var sm secret.SecretsManagerAPI
-	if secret.IsARN(cfg.Kerberos.Keytab) || secret.IsARN(cfg.HBase.Keytab) {
+	if secret.IsARN(cfg.Kerberos.Keytab) || secret.IsARN(cfg.HBase.Keytab) || secret.IsARN(cfg.Atlas.PasswordFile) {
 		ac, err := loadAWS()
 		if err != nil {
 			return nil, err
@@ -175,7 +180,40 @@ func Open(ctx context.Context, cfg config.Config) (*Set, error) {
 		return nil, fmt.Errorf("solr client: %w", err)
 	}
 	s.Solr = sc
+	if cfg.Atlas.URL != "" {
+		ac, err := s.atlasClient(ctx, base, sm)
+		if err != nil {
+			return nil, err
+		}
+		s.Atlas = ac
+	}
 	return s, nil
+}
+
+// atlasClient builds the Atlas client: basic credentials from atlas.passwordFile (a
+// file or a Secrets Manager ARN, its first line), or SPNEGO with the Kerberos identity
+// and atlas.spn. Its probe (Client.Up) sends no credentials and follows no redirect.
+func (s *Set) atlasClient(ctx context.Context, base *http.Transport, sm secret.SecretsManagerAPI) (*atlas.Client, error) {
+	cfg := s.Cfg
+	c := &atlas.Client{BaseURL: cfg.Atlas.URL,
+		Probe: &http.Client{Transport: base, Timeout: 15 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	switch cfg.AtlasAuthMode() {
+	case config.AtlasAuthBasic:
+		pw, err := secret.Resolve(ctx, cfg.Atlas.PasswordFile, sm)
+		if err != nil {
+			return nil, fmt.Errorf("atlas.passwordFile: %w", err)
+		}
+		line, _, _ := strings.Cut(string(pw), "\n")
+		c.User, c.Password = cfg.Atlas.User, secret.Bytes(strings.TrimRight(line, "\r"))
+		c.HTTP = &http.Client{Transport: base, Timeout: 2 * time.Minute}
+	default:
+		if s.login == nil {
+			return nil, errors.New("atlas.auth kerberos: kerberos is disabled")
+		}
+		c.HTTP = &http.Client{Transport: &lazyTransport{login: s.login, base: base, spn: kerberos.StaticSPN(cfg.Atlas.SPN)}, Timeout: 2 * time.Minute}
+	}
+	return c, nil
 }
 
 // Engine wires a backup engine on these clients.
@@ -187,9 +225,7 @@ func (s *Set) Engine(log zerolog.Logger, toolVersion string) *backup.Engine {
 		SolrWait: solr.WaitOptions{Initial: time.Second, Max: 15 * time.Second, Factor: 1.5, NotFoundGrace: 30 * time.Second, KeepStatus: true},
 		Login:    s.Login,
 	}
-	if s.Cfg.Atlas.URL != "" {
-		e.AtlasHTTP = s.HTTP
-	}
+	e.Atlas = s.Atlas
 	return e
 }
 

@@ -18,8 +18,6 @@ func (s *Set) RestoreEngine(log zerolog.Logger) *restore.Engine {
 		Poll:     runner.Backoff{Initial: 500 * time.Millisecond, Max: 5 * time.Second, Multiplier: 1.3},
 		SolrWait: solr.WaitOptions{Initial: 250 * time.Millisecond, Max: 2 * time.Second, Factor: 1.3, NotFoundGrace: 30 * time.Second},
 	}
-	if s.Cfg.Atlas.URL != "" {
-		e.AtlasHTTP = s.HTTP
-	}
+	e.Atlas = s.Atlas
 	return e
 }

@@ -43,10 +43,20 @@ type Config struct {
 
 // Atlas locates Atlas itself.
 type Atlas struct {
-	// URL of the Atlas server (optional): its version picks the graph table when
-	// atlas-application.properties does not name it. Reached with the Kerberos identity.
+	// URL of the Atlas server (optional). With it a backup records what Atlas answers
+	// (version, status, metrics, a sample of entities; its version picks the graph
+	// table when atlas-application.properties does not name it), a restore is refused
+	// while Atlas answers, and check-atlas compares a restored Atlas with the record.
 	URL string `yaml:"url" json:"url,omitempty"`
-	// SPN of the Atlas server when URL is set (HTTP/atlas-host.example.com).
+	// Auth is how to log in to Atlas: basic or kerberos (default kerberos, or basic when
+	// kerberos.disabled).
+	Auth string `yaml:"auth" json:"auth,omitempty"`
+	// User and PasswordFile: basic credentials (Atlas's file, LDAP or PAM login). The
+	// password file is an absolute path or a Secrets Manager ARN; its content (one line)
+	// is never logged.
+	User         string `yaml:"user" json:"user,omitempty"`
+	PasswordFile string `yaml:"passwordFile" json:"passwordFile,omitempty"`
+	// SPN of the Atlas server for kerberos (HTTP/atlas-host.example.com).
 	SPN string `yaml:"spn" json:"spn,omitempty"`
 	// ConfDir is Atlas's config folder on the Atlas host (default /etc/atlas/conf).
 	ConfDir string `yaml:"confDir" json:"confDir"`
@@ -55,6 +65,24 @@ type Atlas struct {
 	// AgentInstanceID: when set, the config folder is archived on that host through
 	// SSM (`atlas-backup agent archive-config`); otherwise it is read locally.
 	AgentInstanceID string `yaml:"agentInstanceId" json:"agentInstanceId,omitempty"`
+}
+
+// Atlas authentication modes.
+const (
+	AtlasAuthBasic    = "basic"
+	AtlasAuthKerberos = "kerberos"
+)
+
+// AtlasAuthMode is the effective atlas.auth: as set, else kerberos, or basic on a cluster
+// without Kerberos.
+func (c *Config) AtlasAuthMode() string {
+	if c.Atlas.Auth != "" {
+		return c.Atlas.Auth
+	}
+	if c.Kerberos.Disabled {
+		return AtlasAuthBasic
+	}
+	return AtlasAuthKerberos
 }
 
 // Kerberos is the identity that calls Solr (and Atlas): the Atlas/Solr service user.
@@ -221,6 +249,7 @@ var (
 	commandRe   = regexp.MustCompile(`^[A-Za-z0-9_./-]+$`)
 	ownerRe     = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 	safePathRe  = regexp.MustCompile(`^/[A-Za-z0-9._/@+=,-]*$`)
+	atlasUserRe = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,128}$`)
 )
 
 // Validate checks every field and returns all problems at once (errors.Join of
@@ -253,8 +282,23 @@ func (c *Config) Validate() error {
 		if err := validateHTTPURL(c.Atlas.URL); err != nil {
 			bad("atlas.url", "%v", err)
 		}
-		if !c.Kerberos.Disabled && !spnRe.MatchString(c.Atlas.SPN) {
-			bad("atlas.spn", "must be set as SERVICE/host (e.g. HTTP/atlas.example.com) when atlas.url is set on a kerberized cluster")
+		switch c.AtlasAuthMode() {
+		case AtlasAuthKerberos:
+			if c.Kerberos.Disabled {
+				bad("atlas.auth", "kerberos needs the Kerberos identity, but kerberos.disabled is true: use basic (atlas.user, atlas.passwordFile)")
+			}
+			if !spnRe.MatchString(c.Atlas.SPN) {
+				bad("atlas.spn", "must be set as SERVICE/host (e.g. HTTP/atlas.example.com) when atlas.url is set with atlas.auth kerberos")
+			}
+		case AtlasAuthBasic:
+			if !atlasUserRe.MatchString(c.Atlas.User) {
+				bad("atlas.user", "must be set for atlas.auth basic: 1-128 letters, digits and ._@-, got %q", c.Atlas.User)
+			}
+			if err := secret.ValidateRef(c.Atlas.PasswordFile); err != nil {
+				bad("atlas.passwordFile", "for atlas.auth basic: %v", err)
+			}
+		default:
+			bad("atlas.auth", "must be basic or kerberos, got %q", c.Atlas.Auth)
 		}
 	}
 	if c.Atlas.Version != "" && !regexp.MustCompile(`^[0-9]+(\.[0-9A-Za-z-]+)*$`).MatchString(c.Atlas.Version) {

@@ -125,3 +125,45 @@ func TestEnvironmentOverrides(t *testing.T) {
 		t.Fatalf("%+v", c)
 	}
 }
+
+func TestAtlasAuth(t *testing.T) {
+	atlasAt := func(extra string) string {
+		return strings.Replace(valid, "  confDir: /etc/atlas/conf", "  confDir: /etc/atlas/conf\n  url: http://127.0.0.1:21000\n"+extra, 1)
+	}
+	noKrb := func(s string) string {
+		return strings.Replace(s, "  keytab: /etc/security/keytabs/solr.keytab", "  keytab: /etc/security/keytabs/solr.keytab\n  disabled: true", 1)
+	}
+	tests := []struct {
+		name, yaml, field string
+		mode              string
+	}{
+		{name: "kerberos by default", yaml: atlasAt("  spn: HTTP/atlas1.example.com"), mode: "kerberos"},
+		{name: "kerberos without spn", yaml: atlasAt(""), field: "atlas.spn"},
+		{name: "basic", yaml: atlasAt("  auth: basic\n  user: admin\n  passwordFile: /etc/atlas-backup/atlas.password"), mode: "basic"},
+		{name: "basic from secrets manager", yaml: atlasAt("  auth: basic\n  user: admin\n  passwordFile: arn:aws:secretsmanager:us-east-1:123456789012:secret:atlas-pw"), mode: "basic"},
+		{name: "basic by default without kerberos", yaml: noKrb(atlasAt("  user: admin\n  passwordFile: /p")), mode: "basic"},
+		{name: "basic without user", yaml: atlasAt("  auth: basic\n  passwordFile: /p"), field: "atlas.user"},
+		{name: "basic user metachar", yaml: atlasAt("  auth: basic\n  user: 'a;b'\n  passwordFile: /p"), field: "atlas.user"},
+		{name: "basic relative password file", yaml: atlasAt("  auth: basic\n  user: admin\n  passwordFile: pw.txt"), field: "atlas.passwordFile"},
+		{name: "kerberos while disabled", yaml: noKrb(atlasAt("  auth: kerberos\n  spn: HTTP/a")), field: "atlas.auth"},
+		{name: "unknown mode", yaml: atlasAt("  auth: ldap"), field: "atlas.auth"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(tt.yaml))
+			if tt.field != "" {
+				var fe *FieldError
+				if err == nil || !errors.As(err, &fe) || !strings.Contains(err.Error(), tt.field+":") {
+					t.Fatalf("err = %v, want a *FieldError naming %s", err, tt.field)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.AtlasAuthMode(); got != tt.mode {
+				t.Fatalf("mode %s, want %s", got, tt.mode)
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/archive"
+	"github.com/atlas-backup/atlas-backup/shared/atlas"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
@@ -41,7 +42,10 @@ type Manifest struct {
 	HBase        []Table      `json:"hbase"`
 	Solr         []Collection `json:"solr"`
 	Config       *Config      `json:"config"`
-	Tool         Tool         `json:"tool"`
+	// Atlas is what Atlas itself answered at plan time (nil when atlas.url is not set):
+	// check-atlas compares a restored Atlas with it.
+	Atlas *atlas.Record `json:"atlas,omitempty"`
+	Tool  Tool          `json:"tool"`
 }
 
 // Trigger records what started the backup.

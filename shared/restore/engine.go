@@ -6,12 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/atlas-backup/atlas-backup/shared/atlas"
 	"github.com/atlas-backup/atlas-backup/shared/config"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
@@ -40,9 +40,9 @@ type Engine struct {
 	Layout store.Layout
 	Runner runner.Runner
 	Solr   SolrAPI
-	// AtlasHTTP reaches Atlas's admin API: when set with atlas.url, a restore (not a
+	// Atlas is the Atlas REST client (nil: atlas.url is not set): a restore (not a
 	// drill) is refused while Atlas answers, unless Yes.
-	AtlasHTTP *http.Client
+	Atlas *atlas.Client
 	// HBaseKeytab is the keytab path kinit uses on the runner host.
 	HBaseKeytab string
 	// Login, when set, logs in to the KDC as the Solr client; its failure is a

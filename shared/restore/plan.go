@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/archive"
-	"github.com/atlas-backup/atlas-backup/shared/atlas"
 	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
@@ -256,9 +255,18 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	}
 
 	// Look at the servers, changing nothing.
-	if !in.Drill && !in.Yes && e.AtlasHTTP != nil && e.Cfg.Atlas.URL != "" {
-		if vi, err := atlas.FetchVersion(ctx, e.AtlasHTTP, e.Cfg.Atlas.URL); err == nil {
-			refused.add("Atlas %s answers at %s: stop Atlas before restoring its stores (or --yes to restore while it runs)", vi.Version, e.Cfg.Atlas.URL)
+	// Atlas must not run while its stores are restored: any HTTP answer means it does (a
+	// file-login or kerberized Atlas answers 401 to a request without credentials).
+	if !in.Drill && !in.Yes && e.Atlas != nil {
+		pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		l := e.Atlas.Up(pctx)
+		cancel()
+		if l.Up {
+			what := fmt.Sprintf("HTTP %d", l.HTTPStatus)
+			if l.Version != "" {
+				what = l.Version
+			}
+			refused.add("Atlas answers at %s (%s): stop Atlas before restoring its stores (or --yes to restore while it runs)", e.Cfg.Atlas.URL, what)
 		}
 	}
 	var problems []error

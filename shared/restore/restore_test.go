@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,6 +17,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/atlas-backup/atlas-backup/shared/archive"
+	"github.com/atlas-backup/atlas-backup/shared/atlas"
+	"github.com/atlas-backup/atlas-backup/shared/atlas/atlastest"
 	"github.com/atlas-backup/atlas-backup/shared/config"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
@@ -359,21 +359,25 @@ func TestPlanUnknownBackup(t *testing.T) {
 }
 
 func TestPlanRefusesWhileAtlasRuns(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"Version":"2.3.0","Name":"apache-atlas"}`)
-	}))
+	srv := atlastest.New()
 	defer srv.Close()
 	f := newFixture(t)
 	f.eng.Cfg.Atlas.URL = srv.URL
-	f.eng.AtlasHTTP = srv.Client()
+	// credentials or not, an Atlas that answers (here 401: a file-login Atlas asked
+	// without credentials) is running
+	f.eng.Atlas = &atlas.Client{BaseURL: srv.URL, HTTP: srv.Client()}
 	_, err := f.eng.Plan(context.Background(), PlanInput{BackupID: backupID, Only: []string{"config"}})
-	if got := refusedProblems(t, err); !strings.Contains(got, "answers at "+srv.URL+": stop Atlas") {
+	if got := refusedProblems(t, err); !strings.Contains(got, "answers at "+srv.URL+" (HTTP 401): stop Atlas") {
 		t.Fatalf("problems: %s", got)
 	}
 	// a drill does not care
 	if _, err := f.eng.Plan(context.Background(), PlanInput{BackupID: backupID, Drill: true, Suffix: "_d"}); err != nil {
 		t.Fatal(err)
+	}
+	// a stopped Atlas does not refuse the restore
+	srv.Close()
+	if _, err := f.eng.Plan(context.Background(), PlanInput{BackupID: backupID, Only: []string{"config"}}); err != nil {
+		t.Fatalf("Atlas stopped: %v", err)
 	}
 }
 
