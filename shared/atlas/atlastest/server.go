@@ -197,7 +197,7 @@ func (s *Server) entityJSON(e *Entity) map[string]any {
 		labels = append(labels, l)
 	}
 	return map[string]any{"guid": e.GUID, "typeName": e.TypeName, "status": status, "version": 0,
-		"attributes": map[string]any{"qualifiedName": e.QualifiedName, "name": e.QualifiedName},
+		"attributes":      map[string]any{"qualifiedName": e.QualifiedName, "name": e.QualifiedName},
 		"classifications": cls, "labels": labels}
 }
 
