@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/store"
@@ -55,6 +56,7 @@ func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Ma
 	if len(p.Collections) > 0 {
 		m.Window.SolrStart = p.StartedAt
 		m.Window.SolrEnd = m.FinishedAt
+		m.Window.Consistency = consistency(p, r, m.FinishedAt)
 	}
 	m.Reasons = append(m.Reasons, e.missingParts(p, r)...)
 	if len(m.Reasons) == 0 {
@@ -189,4 +191,25 @@ func ReadLatest(ctx context.Context, st store.Store, l store.Layout) (*manifest.
 func ReadManifest(ctx context.Context, st store.Store, l store.Layout, id string) (*manifest.Manifest, error) {
 	e := &Engine{Store: st, Layout: l}
 	return e.readManifest(ctx, id)
+}
+
+// consistency sums up how far apart the HBase cut and the Solr backups are and what
+// showed Atlas writing in between.
+func consistency(p *Plan, r Results, solrEnd time.Time) *manifest.Consistency {
+	cut := time.UnixMilli(p.HBaseEndMs).UTC()
+	c := &manifest.Consistency{HBaseCut: cut, SolrEnd: solrEnd, Seconds: solrEnd.Sub(cut).Seconds()}
+	for _, t := range r.Tables {
+		scanned, ok1 := t.Counters["ROWS_SCANNED"]
+		exported, ok2 := t.Counters["Map input records"]
+		if ok1 && ok2 && scanned > exported && t.Window != nil && t.Window.Unit != "" {
+			c.Writes = append(c.Writes, fmt.Sprintf("hbase %s: %d rows with no cell before the cut (the Export scanned %d, exported %d)", t.Table, scanned-exported, scanned, exported))
+		}
+	}
+	for _, col := range r.Collections {
+		if col.Digest != "" && col.DigestDocs != col.Docs {
+			c.Writes = append(c.Writes, fmt.Sprintf("solr %s: %d docs at plan time, %d right after its BACKUP", col.Collection, col.Docs, col.DigestDocs))
+		}
+	}
+	c.RepairAdvised = len(c.Writes) > 0
+	return c
 }

@@ -336,3 +336,23 @@ func TestBackupRecordsAtlas(t *testing.T) {
 		t.Fatalf("record of an Atlas that is down: %+v, version %q", m.Atlas, m.AtlasVersion)
 	}
 }
+
+func TestConsistency(t *testing.T) {
+	p := &Plan{HBaseEndMs: liveNow.UnixMilli()}
+	us := &manifest.TableWindow{Unit: hbase.Microseconds, End: liveNow.UnixMicro()}
+	quiet := Results{
+		Tables:      []manifest.Table{{Table: "atlas_janus", Window: us, Counters: map[string]int64{"ROWS_SCANNED": 10, "Map input records": 10}}},
+		Collections: []manifest.Collection{{Collection: "vertex_index", Docs: 5, Digest: "docsum-sha256:00", DigestDocs: 5}},
+	}
+	c := consistency(p, quiet, liveNow.Add(30*time.Second))
+	if c.RepairAdvised || len(c.Writes) != 0 || c.Seconds != 30 || !c.HBaseCut.Equal(liveNow) {
+		t.Fatalf("quiet: %+v", c)
+	}
+	busy := quiet
+	busy.Tables = []manifest.Table{{Table: "atlas_janus", Window: us, Counters: map[string]int64{"ROWS_SCANNED": 14, "Map input records": 10}}}
+	busy.Collections = []manifest.Collection{{Collection: "vertex_index", Docs: 5, Digest: "docsum-sha256:00", DigestDocs: 7}}
+	c = consistency(p, busy, liveNow.Add(30*time.Second))
+	if !c.RepairAdvised || len(c.Writes) != 2 || !strings.Contains(c.Writes[0], "4 rows with no cell before the cut") || !strings.Contains(c.Writes[1], "5 docs at plan time, 7") {
+		t.Fatalf("busy: %+v", c)
+	}
+}

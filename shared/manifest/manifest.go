@@ -67,6 +67,26 @@ type Window struct {
 	// Solr: when the first BACKUP was submitted and the last one completed.
 	SolrStart time.Time `json:"solrStart"`
 	SolrEnd   time.Time `json:"solrEnd"`
+	// Consistency says how far apart the HBase and Solr copies are, and whether Atlas
+	// was seen writing while the backup ran (nil in older manifests).
+	Consistency *Consistency `json:"consistency,omitempty"`
+}
+
+// Consistency is the HBase/Solr consistency window of a backup. HBase is cut at one
+// instant; each Solr BACKUP copies its collection's last commit when it runs, later. An
+// entity Atlas wrote in between is in Solr but not in HBase (or the other way round for
+// updates), which Atlas's index repair fixes after a restore.
+type Consistency struct {
+	HBaseCut time.Time `json:"hbaseCut"`
+	SolrEnd  time.Time `json:"solrEnd"`
+	// Seconds from the HBase cut to the end of the last Solr backup.
+	Seconds float64 `json:"seconds"`
+	// Writes is the evidence that Atlas wrote while the backup ran: rows the Export
+	// scanned that have no cell before the cut, doc counts that changed between the
+	// plan and the end of a collection's BACKUP.
+	Writes []string `json:"writes,omitempty"`
+	// RepairAdvised: restore this backup, then run Atlas's index repair.
+	RepairAdvised bool `json:"repairAdvised"`
 }
 
 // Table is one exported HBase table.

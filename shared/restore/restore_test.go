@@ -540,12 +540,19 @@ func TestAfterSteps(t *testing.T) {
 		{"failed", Plan{Tables: tables}, &Report{Parts: []PartResult{{Part: "hbase", Target: "t", Status: StatusFailed, Left: "partly imported"}}},
 			"Do not start Atlas on this state", "Start Atlas"},
 		{"suffix", Plan{Tables: tables, Suffix: "_old"}, ok, "suffixed names (_old)", ""},
+		{"writes seen while the backup ran", Plan{Tables: tables, Collections: cols, Window: manifest.Window{Consistency: &manifest.Consistency{
+			Seconds: 42, RepairAdvised: true, Writes: []string{"solr vertex_index: 10 docs at plan time, 12 right after its BACKUP"}}}},
+			ok, "Reindex advised: Atlas wrote while the backup ran (solr vertex_index: 10 docs", "No reindex"},
+		{"no writes seen", Plan{Tables: tables, Collections: cols, Window: manifest.Window{Consistency: &manifest.Consistency{Seconds: 42}}},
+			ok, "No reindex needed: nothing showed Atlas writing while the backup ran", "Reindex advised"},
 		{"config elsewhere", Plan{Config: &ConfigPlan{Target: "/tmp/c", LiveDir: "/etc/atlas/conf"}}, ok, "unpacked into /tmp/c, not into the live folder", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := tt.plan
+			c := p.Window.Consistency
 			p.Window = base.Window
+			p.Window.Consistency = c
 			got := strings.Join(afterSteps(&p, tt.rep), "\n")
 			if !strings.Contains(got, tt.want) || tt.not != "" && strings.Contains(got, tt.not) {
 				t.Fatalf("after steps:\n%s\nwant %q, not %q", got, tt.want, tt.not)

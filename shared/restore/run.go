@@ -680,9 +680,17 @@ func afterSteps(p *Plan, r *Report) []string {
 		for _, pr := range r.Parts {
 			merged = merged || pr.Status == StatusMerged
 		}
-		if merged {
+		c := p.Window.Consistency
+		switch {
+		case merged:
 			out = append(out, "Reindex advised: rows were merged into existing tables, so the graph holds more than the restored indexes cover. After Atlas starts, run Atlas's index repair.")
-		} else {
+		case c != nil && c.RepairAdvised:
+			out = append(out, fmt.Sprintf("Reindex advised: Atlas wrote while the backup ran (%s); HBase was cut at %s and the Solr backups ended %s, %.0f s later, so the indexes hold entities the graph does not have, or miss changes. After Atlas starts, run Atlas's index repair (tools/atlas-index-repair/repair_index.py on Atlas 1.x/2.x).",
+				strings.Join(c.Writes, "; "), c.HBaseCut.Format(time.RFC3339), c.SolrEnd.Format(time.RFC3339), c.Seconds))
+		case c != nil:
+			out = append(out, fmt.Sprintf("No reindex needed: nothing showed Atlas writing while the backup ran (HBase cut at %s, Solr backups ended %s, %.0f s later); if search misses entities changed then, run Atlas's index repair.",
+				c.HBaseCut.Format(time.RFC3339), c.SolrEnd.Format(time.RFC3339), c.Seconds))
+		default:
 			out = append(out, fmt.Sprintf("No reindex needed when Atlas was not written to while the backup ran (HBase cut at %s, Solr backups %s to %s); if search misses entities changed then, run Atlas's index repair.",
 				time.UnixMilli(p.Window.HBaseEndMs).UTC().Format(time.RFC3339), p.Window.SolrStart.Format(time.RFC3339), p.Window.SolrEnd.Format(time.RFC3339)))
 		}
