@@ -47,9 +47,12 @@ Commands:
   describe <id>     show one backup's manifest
   verify <id>       re-download every object and check its size and SHA-256
   restore <id>      put a backup back: [--only hbase,solr,config] [--suffix S]
-                    [--target DIR] [--yes]; stop Atlas first
+                    [--target DIR] [--yes] [--atlas-wait DURATION]; stop Atlas first,
+                    start it when asked
   drill <id>        restore into scratch names, compare with the manifest, drop them
                     [--suffix S]
+  check-atlas <id>  compare what Atlas answers now with what it answered when the
+                    backup was taken [--wait DURATION]
   agent archive-config --dir D --store URL --key K [--part P]
                     the host agent (run by SSM on the Atlas host): archive D into the store
   version           print the version
@@ -60,8 +63,10 @@ Global flags:
   --log-file FILE   JSON log (default <workDir>/atlas-backup.log); "-" for stderr
 
 Exit codes: 0 ok, 1 backup failed/partial, verify or drill mismatch, restore failed,
-2 usage or invalid input, 3 unknown backup id, 4 restore/drill refused before anything
-was changed, 130 interrupted (run again to resume a backup).
+check-atlas found a difference, 2 usage or invalid input, 3 unknown backup id,
+4 restore/drill refused before anything was changed, 5 check-atlas could not compare
+(Atlas did not answer ACTIVE, or the backup recorded no Atlas answers), 130 interrupted
+(run again to resume a backup).
 `
 
 type app struct {
@@ -69,7 +74,8 @@ type app struct {
 	configPath     string
 	output         string
 	logFile        string
-	mu             sync.Mutex // serialises progress lines
+	atlasWait      time.Duration // restore's last step (--atlas-wait)
+	mu             sync.Mutex    // serialises progress lines
 }
 
 // Main runs the command line and returns the exit code. Only main exits.
@@ -107,6 +113,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return a.restore(ctx, cargs)
 	case "drill":
 		return a.drill(ctx, cargs)
+	case "check-atlas":
+		return a.checkAtlas(ctx, cargs)
 	case "agent":
 		return a.agent(ctx, cargs)
 	case "version":

@@ -1,5 +1,5 @@
 // Package cli is the atlas-backup command line: backup, list, describe, verify, restore,
-// drill, and the host agent. It parses flags, loads the config, wires the clients and calls the
+// drill, check-atlas, and the host agent. It parses flags, loads the config, wires the clients and calls the
 // shared steps; progress goes to stderr, results to stdout (text or --output json).
 //
 // Exit codes:
@@ -7,12 +7,15 @@
 //	0  success
 //	1  the backup did not succeed (FAILED or PARTIAL), verify found a bad object, a
 //	   restore failed after it started changing servers (the report says what each
-//	   part was left as), or a drill found a difference or could not clean up
+//	   part was left as), a drill found a difference or could not clean up, or
+//	   check-atlas (also restore's last step) found a section different
 //	2  usage error, invalid config or input (nothing was started)
 //	3  the backup id is unknown (no manifest)
 //	4  restore or drill refused before any server was changed: the manifest is not
 //	   SUCCEEDED, a stored object is missing or altered, a target table holds rows or
 //	   a target collection or config folder exists without --yes, a drill's scratch
 //	   names collide, Atlas still answers
+//	5  check-atlas (also restore's last step) could not compare: Atlas did not answer
+//	   ACTIVE within the wait, or the backup recorded no answers of Atlas
 //	130 interrupted (the backup can be resumed by running the same command again)
 package cli

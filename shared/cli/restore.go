@@ -54,6 +54,7 @@ func (a *app) restore(ctx context.Context, args []string) int {
 	suffix := fs.String("suffix", "", "append this to every table and collection name (restore beside the live data)")
 	target := fs.String("target", "", "folder to unpack the config into (default <workDir>/restore/<restore id>/conf; the live folder needs --yes)")
 	yes := fs.Bool("yes", false, "merge into non-empty tables, delete existing collections, unpack over the live config folder, restore while Atlas answers")
+	atlasWait := fs.Duration("atlas-wait", DefaultAtlasWait, "after restoring the graph, wait this long for Atlas (start it then) and compare it with the backup's record; 0 skips")
 	pos, err := parseMixed(fs, args)
 	if err != nil {
 		return ExitUsage
@@ -62,12 +63,21 @@ func (a *app) restore(ctx context.Context, args []string) int {
 	if !ok {
 		return ExitUsage
 	}
+	if *atlasWait < 0 {
+		a.errorf("--atlas-wait: must not be negative, got %s", *atlasWait)
+		return ExitUsage
+	}
 	in := restore.PlanInput{BackupID: id, Suffix: *suffix, Yes: *yes, ConfigTarget: *target}
 	if *only != "" {
 		in.Only = strings.Split(*only, ",")
 	}
+	a.atlasWait = *atlasWait
 	return a.runRestore(ctx, in)
 }
+
+// DefaultAtlasWait is how long restore waits for Atlas to be started after it restored
+// the graph, before comparing it with the backup's record.
+const DefaultAtlasWait = 15 * time.Minute
 
 func (a *app) drill(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("drill", flag.ContinueOnError)
@@ -144,7 +154,20 @@ func (a *app) runRestore(ctx context.Context, in restore.PlanInput) int {
 	case rep == nil || !rep.OK:
 		return ExitFailed
 	}
+	if !in.Drill && in.Suffix == "" && set.Atlas != nil && restoredGraph(rep) {
+		return a.restoreAtlasStep(ctx, set, in.BackupID, a.atlasWait)
+	}
 	return ExitOK
+}
+
+// restoredGraph says whether a restore put HBase tables back under their own names.
+func restoredGraph(r *restore.Report) bool {
+	for _, p := range r.Parts {
+		if p.Part == restore.PartHBase && (p.Status == restore.StatusRestored || p.Status == restore.StatusMerged) {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *app) restoreReport(r *restore.Report) {
