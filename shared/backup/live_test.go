@@ -236,7 +236,7 @@ func TestTruncatedExportFailsTheBackup(t *testing.T) {
 func TestRowsWrittenDuringTheBackupAreExplainedByTheWindow(t *testing.T) {
 	c := atlasCluster(20, 3)
 	added := 0
-	c.AfterExport = func(c *hbasetest.Cluster, table string) {
+	c.AfterExport = func(c *hbasetest.Cluster, table, _ string) {
 		if table != "atlas_janus" {
 			return
 		}
@@ -354,5 +354,24 @@ func TestConsistency(t *testing.T) {
 	c = consistency(p, busy, liveNow.Add(30*time.Second))
 	if !c.RepairAdvised || len(c.Writes) != 2 || !strings.Contains(c.Writes[0], "4 rows with no cell before the cut") || !strings.Contains(c.Writes[1], "5 docs at plan time, 7") {
 		t.Fatalf("busy: %+v", c)
+	}
+}
+
+// Export files that lose rows after the job (a part file lost or cut on the way) no
+// longer match the job's own row counter: the export is incomplete and the backup FAILED.
+func TestExportFilesShortOfTheJobsCount(t *testing.T) {
+	c := atlasCluster(12, 3)
+	c.AfterExport = func(_ *hbasetest.Cluster, table, dir string) {
+		if table == "atlas_janus" {
+			os.WriteFile(filepath.Join(dir, "part-m-00000"), hbasetest.WriteExport(nil), 0o644)
+		}
+	}
+	e := liveEngine(t, c)
+	m, err := e.Run(context.Background(), PlanInput{Trigger: manifest.Trigger{Source: "cli"}})
+	if err == nil || m.Status != manifest.Failed {
+		t.Fatalf("want FAILED: %v %s", err, m.Status)
+	}
+	if r := strings.Join(m.Reasons, "\n"); !strings.Contains(r, "hbase table atlas_janus: export incomplete: the Export job counted 12 rows but the export files hold 0") {
+		t.Fatalf("reasons %q", m.Reasons)
 	}
 }

@@ -132,7 +132,7 @@ func (e *Engine) shipRemote(ctx context.Context, p *Plan, t TablePlan, out manif
 		out.Bytes += o.Size
 	}
 	if n, ok := out.Counters["Map input records"]; ok && n != stats.Rows {
-		return out, &ExportFailed{Err: fmt.Errorf("%s: the job counted %d rows but the shipped files hold %d", t.Table, n, stats.Rows)}
+		return out, &ExportIncomplete{Table: t.Table, Problems: []string{fmt.Sprintf("the Export job counted %d rows but the shipped files hold %d", n, stats.Rows)}}
 	}
 	if err := checkLive(t, &out, stats, probe, job); err != nil {
 		return out, err

@@ -135,7 +135,7 @@ func (e *Engine) ExportShip(ctx context.Context, p *Plan, t TablePlan, st runner
 	}
 	out.Rows, out.Cells, out.Digest = stats.Rows, stats.Cells, stats.Digest
 	if n, ok := out.Counters["Map input records"]; ok && n != stats.Rows {
-		return out, &ExportFailed{Err: fmt.Errorf("%s: the job counted %d rows but the export files hold %d", t.Table, n, stats.Rows)}
+		return out, &ExportIncomplete{Table: t.Table, Problems: []string{fmt.Sprintf("the Export job counted %d rows but the export files hold %d", n, stats.Rows)}}
 	}
 	if err := checkLive(t, &out, stats, probe, st); err != nil {
 		return out, err

@@ -51,9 +51,9 @@ type Cluster struct {
 	// ExportFilter, when set, sees the cells an Export would write and returns what it
 	// writes instead (a truncated export).
 	ExportFilter func(table string, cells []Cell) []Cell
-	// AfterExport, when set, runs after each Export wrote its files (e.g. a writer adding
-	// rows between the Export and the RowCounter).
-	AfterExport func(c *Cluster, table string)
+	// AfterExport, when set, runs after each Export wrote its files into dir (e.g. a
+	// writer adding rows between the Export and the RowCounter, or a file lost).
+	AfterExport func(c *Cluster, table, dir string)
 	// SampleStamp, when set, changes the timestamps `scan` prints (a detection fooled
 	// into the wrong unit).
 	SampleStamp func(table string, ts int64) int64
@@ -289,7 +289,7 @@ func (c *Cluster) export(args []string, out *strings.Builder) (int, error) {
 	fmt.Fprintf(out, "2026-12-02T10:00:01,000 INFO  [main] mapreduce.Job: Counters: 5\n\tMap-Reduce Framework\n\t\tMap input records=%d\n\t\tMap output records=%d\n\tHBaseCounters\n\t\tROWS_FILTERED=%d\n\t\tROWS_SCANNED=%d\n",
 		len(rows), len(rows), total-len(rows), total)
 	if c.AfterExport != nil {
-		c.AfterExport(c, table)
+		c.AfterExport(c, table, dir)
 	}
 	return 0, nil
 }
