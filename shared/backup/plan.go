@@ -255,8 +255,8 @@ func (e *Engine) readManifest(ctx context.Context, id string) (*manifest.Manifes
 
 // AtlasBudget bounds what the plan asks Atlas (a few requests); AtlasRequest bounds each.
 const (
-	AtlasBudget  = 2 * time.Minute
-	AtlasRequest = 30 * time.Second
+	AtlasBudget  = 90 * time.Second
+	AtlasRequest = 20 * time.Second
 )
 
 // recordAtlas asks Atlas for its record. Atlas down does not stop the backup: the
