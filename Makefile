@@ -12,27 +12,29 @@ help: ## list targets
 deps: ## install what a fresh machine lacks (Debian packages, moto, Go modules)
 	scripts/install-deps
 
-# Lambda functions: one package main per directory under functions/.
-FUNCTIONS := $(notdir $(wildcard functions/*))
+# Lambda functions: one bootstrap (functions/main.go) for every function of template.yaml;
+# each function's Handler names its step (shared/handler/dispatch.go).
+LAMBDA_HANDLERS := $(shell sed -n 's/^      Handler: //p' template.yaml)
 LAMBDA_GOARCH ?= arm64
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 
 .PHONY: build
-build: ## build the CLI into bin/ and every Lambda bootstrap (linux/arm64, norpc, stripped) into dist/<function>/
+build: ## build the CLI into bin/ and the one Lambda bootstrap (linux/arm64, norpc, stripped) into dist/lambda/
 	$(GO) build -trimpath -o bin/atlas-backup ./cmd/atlas-backup
-	@set -e; for fn in $(FUNCTIONS); do \
-	  CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build $(LAMBDA_FLAGS) -o dist/$$fn/bootstrap ./functions/$$fn; \
-	  lg=$$(echo $$fn | sed -E 's/(^|-)([a-z])/\U\2/g')Function; \
-	  printf '# written by make build: sam build (BuildMethod makefile) copies the bootstrap\nbuild-%s:\n\tcp bootstrap $$(ARTIFACTS_DIR)/bootstrap\n' $$lg > dist/$$fn/Makefile; \
-	done
-	@ls -l dist/*/bootstrap | awk '{printf "  %-40s %8.1f MB\n", $$9, $$5/1048576}'
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build $(LAMBDA_FLAGS) -o dist/lambda/bootstrap ./functions
+	@{ echo '# written by make build: sam build (BuildMethod makefile) copies the one bootstrap for every function'; \
+	  for h in $(LAMBDA_HANDLERS); do \
+	    lg=$$(echo $$h | sed -E 's/(^|-)([a-z])/\U\2/g')Function; \
+	    printf 'build-%s:\n\tcp bootstrap $$(ARTIFACTS_DIR)/bootstrap\n' $$lg; \
+	  done; } > dist/lambda/Makefile
+	@ls -l dist/lambda/bootstrap | awk '{printf "  %-40s %8.1f MB, %d functions\n", $$9, $$5/1048576, '"$(words $(LAMBDA_HANDLERS))"'}'
 
 .PHONY: validate
 validate: ## cfn-lint (no errors or warnings), asl-validator on every ASL file, sam validate --lint and sam build (no Docker)
 	cfn-lint template.yaml
 	cd scripts/sfn && node validate.mjs $(addprefix ../../,$(wildcard statemachine/*.asl.json))
 	@if command -v sam >/dev/null; then \
-	  set -ex; for fn in $(FUNCTIONS); do [ -f dist/$$fn/Makefile ] || { $(MAKE) build; break; }; done; \
+	  set -ex; [ dist/lambda/Makefile -nt template.yaml ] || $(MAKE) build; \
 	  SAM_CLI_TELEMETRY=0 sam validate --lint --region $${AWS_REGION:-us-east-1}; \
 	  SAM_CLI_TELEMETRY=0 sam build --region $${AWS_REGION:-us-east-1} --build-dir .aws-sam/build; \
 	else echo "validate: sam not installed (pip install aws-sam-cli): skipped sam validate/build" >&2; fi

@@ -1,7 +1,8 @@
 //go:build sfn
 
 // Package e2e runs the serverless backup end to end on this host (make sfn-e2e): the
-// functions/ bootstraps, built for this machine, each under aws-lambda-rie; the
+// one bootstrap (functions/main.go), built for this machine, under one aws-lambda-rie per
+// function (its Handler name as AWS_LAMBDA_FUNCTION_HANDLER); the
 // statemachine/backup.asl.json under aws-local-stepfunctions (scripts/sfn/run.mjs), its
 // Lambda states sent to the RIE-hosted functions and its sns:publish state to moto; the
 // real servers of the local stack behind them (scripts/stack: KDC, SolrCloud behind
@@ -49,15 +50,6 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
-// The functions of the backup state machine, by directory under functions/.
-var functions = []string{
-	"start", "plan", "export-submit", "export-status", "export-ship",
-	"solr-submit", "solr-status", "solr-ship", "config-archive", "config-status", "finalize",
-	"restore-plan", "restore-fetch", "restore-table-import", "restore-table-status", "restore-table-check-submit",
-	"restore-table-check", "restore-collection-submit", "restore-collection-status", "restore-collection-check",
-	"restore-config", "restore-report",
-}
-
 // The substitutions of statemachine/backup.asl.json (template.yaml DefinitionSubstitutions).
 var substitution = map[string]string{
 	"PlanFunctionArn": "plan", "ExportSubmitFunctionArn": "export-submit", "ExportStatusFunctionArn": "export-status",
@@ -86,9 +78,12 @@ var (
 	root    string // the repository
 	workDir string // built bootstraps, RIE logs, execution results
 	cliBin  string
-	rieBin  string
-	report  = map[string]any{}
-	reportM sync.Mutex
+	// bootstrap is the one Lambda bootstrap (functions/main.go); each RIE starts it with
+	// its function's handler name.
+	bootstrap string
+	rieBin    string
+	report    = map[string]any{}
+	reportM   sync.Mutex
 	// stackEnv is the stack's environment (shared/stacktest), read once in TestMain.
 	stackEnv stacktest.Env
 )
@@ -144,31 +139,25 @@ func setup() error {
 	if _, err := os.Stat(filepath.Join(root, "scripts", "sfn", "node_modules", "aws-local-stepfunctions")); err != nil {
 		return errors.New("scripts/sfn/node_modules missing: scripts/install-deps runs npm ci there")
 	}
-	// Bootstraps for this machine, built as for Lambda (norpc, stripped), then the CLI.
+	// The one bootstrap for this machine, built as for Lambda (norpc, stripped), then the CLI.
 	t0 := time.Now()
-	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o"}
-	for _, fn := range functions {
-		out := filepath.Join(workDir, "fn", fn, "bootstrap")
-		cmd := exec.Command("go", append(args, out, "./functions/"+fn)...)
-		cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=0")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("build %s: %v\n%s", fn, err, b)
-		}
+	bootstrap = filepath.Join(workDir, "bootstrap")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", bootstrap, "./functions")
+	cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build the bootstrap: %v\n%s", err, b)
 	}
 	cliBin = filepath.Join(workDir, "atlas-backup")
-	cmd := exec.Command("go", "build", "-o", cliBin, "./cmd/atlas-backup")
+	cmd = exec.Command("go", "build", "-o", cliBin, "./cmd/atlas-backup")
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("build CLI: %v\n%s", err, b)
 	}
-	sizes := map[string]int64{}
-	for _, fn := range functions {
-		fi, err := os.Stat(filepath.Join(workDir, "fn", fn, "bootstrap"))
-		if err != nil {
-			return err
-		}
-		sizes[fn] = fi.Size()
+	fi, err := os.Stat(bootstrap)
+	if err != nil {
+		return err
 	}
+	sizes := map[string]int64{"bootstrap": fi.Size()}
 	record("bootstrapBytes_"+runtime.GOARCH, sizes)
 	record("buildSeconds", time.Since(t0).Seconds())
 	return nil
@@ -319,9 +308,9 @@ func (f *fixture) fn(name string) *rie {
 	cmd := exec.Command(rieBin,
 		"--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", p1),
 		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", p2),
-		filepath.Join(workDir, "fn", name, "bootstrap"))
+		bootstrap)
 	cmd.Env = append(os.Environ(),
-		"AWS_LAMBDA_FUNCTION_NAME="+name, "AWS_LAMBDA_FUNCTION_TIMEOUT=900", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024",
+		"AWS_LAMBDA_FUNCTION_NAME="+name, "AWS_LAMBDA_FUNCTION_HANDLER="+name, // template.yaml: Handler: <name> "AWS_LAMBDA_FUNCTION_TIMEOUT=900", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024",
 		"LOG_LEVEL=info", handler.EnvLocalRunner+"=1") // the functions run on this host: HBase runner local
 	if name == "start" {
 		cmd.Env = append(cmd.Env, handler.EnvStateMachine+"="+f.smARN, handler.EnvCluster+"="+f.cluster)
