@@ -51,28 +51,28 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/secret"
+	"github.com/atlas-backup/atlas-backup/shared/stacktest"
 )
 
 // atlasStack is the stack's Atlas as its env file describes it.
 type atlasStack struct {
-	url, user, password, home, seedPath string
-	client                              *atlas.Client
+	url, user, password, home, seedPath, root string
+	client                                    *atlas.Client
 }
 
 func atlasOfStack(t *testing.T) *atlasStack {
 	t.Helper()
-	a := &atlasStack{url: os.Getenv("STACK_ATLAS_URL"), user: os.Getenv("STACK_ATLAS_USER"),
-		home: os.Getenv("STACK_ATLAS_HOME"), seedPath: os.Getenv("STACK_ATLAS_SEED")}
-	if a.url == "" || a.seedPath == "" || a.home == "" {
-		if _, err := os.Stat("../../scripts/stack.d/atlas"); err != nil {
-			t.Skip("this checkout's stack has no Atlas component (scripts/stack.d/atlas): nothing to test against")
-		}
-		if os.Getenv("STACK_OPTIONAL") == "1" {
-			t.Skip("the stack runs without Atlas (STACK_OPTIONAL=1)")
-		}
-		t.Fatal("the stack's Atlas is not up: STACK_ATLAS_URL, STACK_ATLAS_HOME, STACK_ATLAS_SEED unset (scripts/stack up starts it; eval \"$(scripts/stack env)\")")
+	root, err := stacktest.Root()
+	if err != nil {
+		t.Fatal(err)
 	}
-	pw, err := os.ReadFile(os.Getenv("STACK_ATLAS_PASSWORD_FILE"))
+	if _, err := os.Stat(filepath.Join(root, "scripts", "stack.d", "atlas")); err != nil {
+		t.Skip("this checkout's stack has no Atlas component (scripts/stack.d/atlas): nothing to test against")
+	}
+	env := stacktest.Require(t, "STACK_ATLAS_URL", "STACK_ATLAS_USER", "STACK_ATLAS_PASSWORD_FILE", "STACK_ATLAS_HOME", "STACK_ATLAS_SEED")
+	a := &atlasStack{url: env.Get("STACK_ATLAS_URL"), user: env.Get("STACK_ATLAS_USER"),
+		home: env.Get("STACK_ATLAS_HOME"), seedPath: env.Get("STACK_ATLAS_SEED"), root: root}
+	pw, err := os.ReadFile(env.Get("STACK_ATLAS_PASSWORD_FILE"))
 	if err != nil {
 		t.Fatalf("STACK_ATLAS_PASSWORD_FILE: %v", err)
 	}
@@ -214,11 +214,11 @@ func diffDumps(before, after map[string]string) []string {
 	return out
 }
 
-// stackCmd runs scripts/stack (the repository's) with args.
-func stackCmd(t *testing.T, args ...string) string {
+// stackCmd runs the repository's scripts/stack with args.
+func (a *atlasStack) stackCmd(t *testing.T, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("../../scripts/stack", args...)
-	cmd.Dir = "."
+	cmd := exec.Command(filepath.Join(a.root, "scripts", "stack"), args...)
+	cmd.Dir = a.root
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("scripts/stack %s: %v\n%s", strings.Join(args, " "), err, lastN(string(out), 3000))
@@ -230,7 +230,7 @@ func stackCmd(t *testing.T, args ...string) string {
 // (stack.hbase.Digest: every cell version, no time range), apart from atlas-backup.
 func liveTable(t *testing.T, table string) (rows, cells int64) {
 	t.Helper()
-	out, err := exec.Command(os.Getenv("STACK_HBASE_BIN"), "stack.hbase.Digest", table).Output()
+	out, err := exec.Command(stackEnv.Get("STACK_HBASE_BIN"), "stack.hbase.Digest", table).Output()
 	if err != nil {
 		t.Fatalf("stack.hbase.Digest %s: %v", table, err)
 	}
@@ -263,7 +263,7 @@ func stackSet(t *testing.T, cfgPath string) *clients.Set {
 // ZooKeeper) wiped.
 func loseCluster(t *testing.T, a *atlasStack, set *clients.Set) {
 	t.Helper()
-	stackCmd(t, "down", "atlas")
+	a.stackCmd(t, "down", "atlas")
 	dropTables(t, stackTables...)
 	ctx := context.Background()
 	cs, err := set.Solr.ClusterStatus(ctx)
@@ -298,7 +298,7 @@ func loseCluster(t *testing.T, a *atlasStack, set *clients.Set) {
 
 // restoreStartingAtlas runs `restore ID --yes` and, when restore asks for it (its last
 // step), starts the stack's Atlas; it returns restore's result.
-func restoreStartingAtlas(t *testing.T, cfg, id string) result {
+func restoreStartingAtlas(t *testing.T, a *atlasStack, cfg, id string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
@@ -326,7 +326,7 @@ func restoreStartingAtlas(t *testing.T, cfg, id string) result {
 	select {
 	case <-asked:
 		t0 := time.Now()
-		stackCmd(t, "up", "atlas")
+		a.stackCmd(t, "up", "atlas")
 		t.Logf("Atlas started on the restored stores in %s", time.Since(t0).Round(time.Second))
 		err = <-done
 	case err = <-done:
@@ -390,7 +390,7 @@ func TestAtlasAcceptance(t *testing.T) {
 	seed := readSeed(t, a)
 	cluster := uniqueCluster("atlas")
 	cfg := variant(t, cluster, nil)
-	if sub(stackConfig(t), "atlas")["url"] == nil {
+	if sub(stacktest.ConfigMap(t), "atlas")["url"] == nil {
 		t.Fatal("the stack's atlas-backup.yaml has no atlas.url (scripts/stack-config writes it)")
 	}
 	set := stackSet(t, cfg)
@@ -407,11 +407,11 @@ func TestAtlasAcceptance(t *testing.T) {
 			if r := run(t, cfg, "restore", pristine, "--yes", "--atlas-wait", "0"); r.code != 0 {
 				t.Logf("cleanup restore exit %d: %s%s", r.code, lastN(r.stdout, 2000), lastN(r.stderr, 2000))
 			}
-			stackCmd(t, "up", "atlas")
+			a.stackCmd(t, "up", "atlas")
 			return
 		}
-		stackCmd(t, "up", "atlas")
-		stackCmd(t, "seed", "atlas")
+		a.stackCmd(t, "up", "atlas")
+		a.stackCmd(t, "seed", "atlas")
 	})
 
 	before := a.dump(t, seed)
@@ -474,7 +474,7 @@ func TestAtlasAcceptance(t *testing.T) {
 	}
 
 	// 3. the regression: a window in ms on the µs graph, and an export that loses a file
-	real := os.Getenv("STACK_HBASE_BIN")
+	real := stackEnv.Get("STACK_HBASE_BIN")
 	wrap := func(name, body string) string {
 		p := filepath.Join(t.TempDir(), name)
 		script := "#!/usr/bin/env bash\nREAL=" + real + "\n" + body
@@ -529,7 +529,7 @@ exec "$REAL" "$@"
 		t.Errorf("a backup taken while %d entities were written: consistency %+v", len(made), bm.Window.Consistency)
 	}
 	loseCluster(t, a, set)
-	r = restoreStartingAtlas(t, cfg, busy)
+	r = restoreStartingAtlas(t, a, cfg, busy)
 	if !strings.Contains(r.stdout, "Reindex advised: Atlas wrote while the backup ran") || !strings.Contains(r.stdout, "HBase was cut at") {
 		t.Errorf("the restore report does not give the consistency window and the repair advice:\n%s", r.stdout)
 	}
@@ -546,7 +546,7 @@ exec "$REAL" "$@"
 	// 5. the lost cluster: restore the quiet backup, Atlas started when restore asks
 	loseCluster(t, a, set)
 	t0 = time.Now()
-	r = restoreStartingAtlas(t, cfg, pristine)
+	r = restoreStartingAtlas(t, a, cfg, pristine)
 	t.Logf("restore of the Atlas seed, Atlas start and check-atlas included: %s", time.Since(t0).Round(100*time.Millisecond))
 	if r.code != 0 || !strings.Contains(r.stdout, "SAME in every section") {
 		t.Fatalf("restore --yes + start Atlas + check-atlas: exit %d\n%s\n%s", r.code, r.stdout, lastN(r.stderr, 4000))
