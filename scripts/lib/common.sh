@@ -73,11 +73,13 @@ need_java17() {
     die "Java 17 not found under /usr/lib/jvm: install it with: apt-get install -y openjdk-17-jdk-headless (or set STACK_JAVA_HOME)"
 }
 
-# port_free PORT: true when nothing listens on 127.0.0.1:PORT.
+# port_free PORT: true when nothing listens on 127.0.0.1:PORT. SO_REUSEADDR, as servers bind:
+# connections of a stopped server left in TIME_WAIT do not make its port look taken.
 port_free() {
   python3 - "$1" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
