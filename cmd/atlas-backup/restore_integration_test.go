@@ -77,7 +77,7 @@ var stackDigestRe = regexp.MustCompile(`table=\S+ rows=(\d+) cells=(\d+)`)
 
 func liveTable(t *testing.T, table string) liveCounts {
 	t.Helper()
-	out, err := exec.Command(os.Getenv("STACK_HBASE_BIN"), "stack.hbase.Digest", table).CombinedOutput()
+	out, err := exec.Command(stackEnv.Get("STACK_HBASE_BIN"), "stack.hbase.Digest", table).CombinedOutput()
 	m := stackDigestRe.FindStringSubmatch(string(out))
 	if err != nil || m == nil {
 		t.Fatalf("stack.hbase.Digest %s: %v\n%s", table, err, lastN(string(out), 2000))

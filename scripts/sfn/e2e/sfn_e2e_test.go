@@ -667,9 +667,9 @@ func summarize(m *manifest.Manifest) comparable {
 // liveDocCount: numFound of q=*:* on the stack's internal (plain HTTP) Solr port.
 func liveDocCount(t *testing.T, collection string) int64 {
 	t.Helper()
-	base := strings.Split(os.Getenv("STACK_SOLR_INTERNAL_URLS"), ",")[0]
+	base := strings.Split(stackEnv.Get("STACK_SOLR_INTERNAL_URLS"), ",")[0]
 	if base == "" {
-		t.Fatal("STACK_SOLR_INTERNAL_URLS is not set: eval \"$(scripts/stack env)\"")
+		t.Fatal("STACK_SOLR_INTERNAL_URLS is not set: is the stack up? (scripts/stack up)")
 	}
 	rsp, err := http.Get(base + "/" + collection + "/select?q=*:*&rows=0&wt=json")
 	if err != nil {

@@ -29,8 +29,8 @@ import org.apache.hadoop.hbase.util.Bytes;
  * e f g h i l m s t) and the Atlas audit table (ATLAS_ENTITY_AUDIT_EVENTS, family dt).
  *
  * <p>Usage: {@code hbase stack.hbase.Seed CELLS [MANIFEST_FILE]}. Tables are dropped and
- * recreated (same splits), filled through a BufferedMutator with fixed timestamps (graph table in
- * microseconds, audit table in milliseconds, as Atlas writes them), flushed, and
+ * recreated (same splits), filled through a BufferedMutator with fixed timestamps (see
+ * GRAPH_TS_BASE for the graph table's unit), flushed, and
  * then digested by {@link Digest}; the same CELLS always gives the same digest. 90% of the cells
  * go to atlas_janus (10 per row), 10% to the audit table (4 per row).
  */
@@ -39,12 +39,13 @@ public final class Seed {
   static final long BASE_TS = 1_700_000_000_000L;
 
   /**
-   * The same instant in microseconds: Atlas's JanusGraph HBase store stamps the graph table's
-   * cells in microseconds since the epoch (HBaseStoreManager.PREFERRED_TIMESTAMPS =
-   * TimestampProviders.MICRO in Atlas's graphdb/janus-hbase2), while its audit table uses
-   * milliseconds. The seed does the same, so time-window logic sees real units.
+   * The graph table's first cell timestamp. Atlas's JanusGraph HBase store stamps the graph
+   * table's cells in microseconds since the epoch (HBaseStoreManager.PREFERRED_TIMESTAMPS =
+   * TimestampProviders.MICRO in Atlas's graphdb/janus-hbase2), its audit table in
+   * milliseconds. Until the backup's Export window is in each table's own unit (issue 8), this
+   * stays in milliseconds; then it becomes BASE_TS * 1000 (microseconds, as Atlas writes).
    */
-  static final long BASE_TS_MICROS = BASE_TS * 1000L;
+  static final long GRAPH_TS_BASE = BASE_TS;
 
   static final String JANUS = "atlas_janus";
   static final String AUDIT = "ATLAS_ENTITY_AUDIT_EVENTS";
@@ -166,7 +167,7 @@ public final class Seed {
           qual[0] = (byte) j; // unique per (row, family)
           System.arraycopy(bytes(h, 7), 0, qual, 1, 7);
           int vlen = 8 + (int) Long.remainderUnsigned(h, 120);
-          p.addColumn(fam, qual, BASE_TS_MICROS + r * 10 + j, bytes(h ^ 0x5DEECE66DL, vlen));
+          p.addColumn(fam, qual, GRAPH_TS_BASE + r * 10 + j, bytes(h ^ 0x5DEECE66DL, vlen));
         }
         m.mutate(p);
         left -= n;
