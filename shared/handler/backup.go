@@ -33,7 +33,7 @@ type PlanInput struct {
 }
 
 // PlanOutput is what the rest of the state machine needs of the plan; the plan itself
-// stays in the store (Layout.Lock). Items carry the backup id so a Map iteration's
+// stays in the store (Layout.Plan). Items carry the backup id so a Map iteration's
 // input is complete without $$.Map.Item.
 type PlanOutput struct {
 	BackupID    string           `json:"backupId"`
