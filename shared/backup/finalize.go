@@ -186,3 +186,35 @@ func ReadManifest(ctx context.Context, st store.Store, l store.Layout, id string
 	e := &Engine{Store: st, Layout: l}
 	return e.readManifest(ctx, id)
 }
+
+// WriteDrill records a drill's result beside the backup's manifest.
+func WriteDrill(ctx context.Context, st store.Store, l store.Layout, d manifest.Drill) error {
+	if err := store.ValidateComponent(d.BackupID); err != nil {
+		return fmt.Errorf("drill record: backup id: %w", err)
+	}
+	if len(d.Problems) > 5 {
+		d.Problems = append(d.Problems[:5:5], fmt.Sprintf("... and %d more", len(d.Problems)-5))
+	}
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return fmt.Errorf("drill record: %w", err)
+	}
+	if _, err := st.Put(ctx, l.Drill(d.BackupID), bytes.NewReader(append(b, '\n'))); err != nil {
+		return fmt.Errorf("write drill record %s: %w", st.URL(l.Drill(d.BackupID)), err)
+	}
+	return nil
+}
+
+// ReadDrill reads the newest drill's result of a backup (store.ErrNotFound: never drilled).
+func ReadDrill(ctx context.Context, st store.Store, l store.Layout, id string) (*manifest.Drill, error) {
+	rc, err := st.Get(ctx, l.Drill(id))
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var d manifest.Drill
+	if err := json.NewDecoder(io.LimitReader(rc, 1<<20)).Decode(&d); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", st.URL(l.Drill(id)), err)
+	}
+	return &d, nil
+}

@@ -169,3 +169,17 @@ type Latest struct {
 	Manifest   string    `json:"manifest"`
 	FinishedAt time.Time `json:"finishedAt"`
 }
+
+// Drill is the result of the newest drill of a backup, kept beside its manifest
+// (Layout.Drill): the manifest is written once and never changed.
+type Drill struct {
+	BackupID   string    `json:"backupId"`
+	RestoreID  string    `json:"restoreId"`
+	OK         bool      `json:"ok"`
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
+	// Trigger: cli, schedule (the scheduled drill), on-demand.
+	Trigger string `json:"trigger,omitempty"`
+	// Problems: the first few differences or failures (empty when OK).
+	Problems []string `json:"problems,omitempty"`
+}
