@@ -165,7 +165,9 @@ type Decision struct {
 }
 
 // bucket functions, as restic: the newest backup of each distinct value is kept.
-func hourOf(t time.Time, _ int) int  { return t.Year()*1000000 + int(t.Month())*10000 + t.Day()*100 + t.Hour() }
+func hourOf(t time.Time, _ int) int {
+	return t.Year()*1000000 + int(t.Month())*10000 + t.Day()*100 + t.Hour()
+}
 func dayOf(t time.Time, _ int) int   { return t.Year()*10000 + int(t.Month())*100 + t.Day() }
 func weekOf(t time.Time, _ int) int  { y, w := t.ISOWeek(); return y*100 + w }
 func monthOf(t time.Time, _ int) int { return t.Year()*100 + int(t.Month()) }
