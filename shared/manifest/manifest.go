@@ -50,6 +50,12 @@ type Trigger struct {
 	Source string `json:"source"`
 	// Detail: free text from the trigger (e.g. the upgrade ticket), validated upstream.
 	Detail string `json:"detail,omitempty"`
+	// A request's own fields (pre-upgrade, on-demand; the CLI's --ticket and
+	// --target-version), so an upgrade pipeline can match its completion event.
+	RequestID     string `json:"requestId,omitempty"`
+	Ticket        string `json:"ticket,omitempty"`
+	TargetVersion string `json:"targetVersion,omitempty"`
+	RequestedBy   string `json:"requestedBy,omitempty"`
 }
 
 // Window gives the time ranges each store's data covers.
