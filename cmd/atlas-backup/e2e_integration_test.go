@@ -28,67 +28,36 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
+	"github.com/atlas-backup/atlas-backup/shared/stacktest"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
-var cliBin string
+var (
+	cliBin string
+	// stackEnv is the stack's environment (shared/stacktest), read once in TestMain.
+	stackEnv stacktest.Env
+)
 
 func TestMain(m *testing.M) {
-	if os.Getenv("ATLAS_BACKUP_STACK_CONFIG") == "" {
-		if os.Getenv("STACK_OPTIONAL") == "1" {
-			fmt.Println("skipping e2e: local stack not up (STACK_OPTIONAL=1)")
-			os.Exit(0)
+	var dir string
+	stacktest.Main(m, func(env stacktest.Env) (func(), error) {
+		stackEnv = env
+		var err error
+		if dir, err = os.MkdirTemp("", "atlas-backup-e2e"); err != nil {
+			return nil, err
 		}
-		fmt.Println("e2e: the local stack is not up: run `eval \"$(scripts/stack env)\"` after `scripts/stack up` (make test does both)")
-		os.Exit(1)
-	}
-	dir, err := os.MkdirTemp("", "atlas-backup-e2e")
-	if err != nil {
-		panic(err)
-	}
-	cliBin = filepath.Join(dir, "atlas-backup")
-	out, err := exec.Command("go", "build", "-o", cliBin, ".").CombinedOutput()
-	if err != nil {
-		fmt.Printf("build CLI: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+		cliBin = filepath.Join(dir, "atlas-backup")
+		if out, err := exec.Command("go", "build", "-o", cliBin, ".").CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("build CLI: %w\n%s", err, out)
+		}
+		return func() { os.RemoveAll(dir) }, nil
+	}, stacktest.Config, "STACK_BUCKET", "STACK_HBASE_BIN", "STACK_ATLAS_CONF_DIR", "STACK_SOLR_BACKUP_DIR", "KRB5_CONFIG", "STACK_REALM")
 }
 
-// stackConfig reads the stack's ready config as a generic map, so tests can change one
-// field and write a variant.
-func stackConfig(t *testing.T) map[string]any {
-	t.Helper()
-	b, err := os.ReadFile(os.Getenv("ATLAS_BACKUP_STACK_CONFIG"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := yaml.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// variant writes a config with a unique cluster name and the given changes.
+// variant writes the stack's config with a unique cluster name and the given changes.
 func variant(t *testing.T, cluster string, change func(m map[string]any)) string {
 	t.Helper()
-	m := stackConfig(t)
-	m["cluster"] = cluster
-	m["workDir"] = t.TempDir()
-	if change != nil {
-		change(m)
-	}
-	b, err := yaml.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "atlas-backup.yaml")
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	p, _ := stacktest.Variant(t, cluster, change)
 	return p
 }
 
@@ -136,14 +105,14 @@ func uniqueCluster(prefix string) string {
 
 func s3Client(t *testing.T) *s3.Client {
 	t.Helper()
-	c, err := store.NewS3Client(context.Background(), os.Getenv("AWS_ENDPOINT_URL"))
+	c, err := store.NewS3Client(context.Background(), stackEnv.Get("AWS_ENDPOINT_URL"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func bucket() string { return os.Getenv("STACK_BUCKET") }
+func bucket() string { return stackEnv.Get("STACK_BUCKET") }
 
 func getObject(t *testing.T, key string) []byte {
 	t.Helper()
@@ -258,7 +227,7 @@ func TestBackupVerify(t *testing.T) {
 			t.Fatalf("log line without backupId %s: %s", id, line)
 		}
 	}
-	for _, kt := range []string{os.Getenv("STACK_CLIENT_KEYTAB"), os.Getenv("STACK_HBASE_KEYTAB")} {
+	for _, kt := range []string{stackEnv.Get("STACK_CLIENT_KEYTAB"), stackEnv.Get("STACK_HBASE_KEYTAB")} {
 		b, _ := os.ReadFile(kt)
 		if len(b) > 40 && (bytes.Contains(logData, b[len(b)-32:]) || strings.Contains(string(logData), hex.EncodeToString(b[len(b)-32:]))) {
 			t.Fatalf("key material of %s in the log", kt)
@@ -332,7 +301,7 @@ func TestBackupFailures(t *testing.T) {
 
 	kdcDown := filepath.Join(t.TempDir(), "krb5.conf")
 	{
-		b, err := os.ReadFile(os.Getenv("KRB5_CONFIG"))
+		b, err := os.ReadFile(stackEnv.Get("KRB5_CONFIG"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -341,7 +310,7 @@ func TestBackupFailures(t *testing.T) {
 	}
 	notAllowed := t.TempDir() // exists on both nodes, but outside solr.allowPaths
 	missingTableConf := t.TempDir()
-	copyDir(t, os.Getenv("STACK_ATLAS_CONF_DIR"), missingTableConf)
+	copyDir(t, stackEnv.Get("STACK_ATLAS_CONF_DIR"), missingTableConf)
 	props := filepath.Join(missingTableConf, "atlas-application.properties")
 	b, _ := os.ReadFile(props)
 	os.WriteFile(props, bytes.ReplaceAll(b, []byte("hbase.table=atlas_janus"), []byte("hbase.table=atlas_janus_missing")), 0o644)
@@ -358,8 +327,8 @@ func TestBackupFailures(t *testing.T) {
 		{"location not shared", func(m map[string]any) {
 			sub(m, "solr")["location"] = "/nonexistent/solr-backup-share"
 		}, "does not exist"},
-		{"wrong keytab", func(m map[string]any) { sub(m, "kerberos")["keytab"] = os.Getenv("STACK_HBASE_KEYTAB") }, "kerberos"},
-		{"wrong principal", func(m map[string]any) { sub(m, "kerberos")["principal"] = "nobody@" + os.Getenv("STACK_REALM") }, "nobody"},
+		{"wrong keytab", func(m map[string]any) { sub(m, "kerberos")["keytab"] = stackEnv.Get("STACK_HBASE_KEYTAB") }, "kerberos"},
+		{"wrong principal", func(m map[string]any) { sub(m, "kerberos")["principal"] = "nobody@" + stackEnv.Get("STACK_REALM") }, "nobody"},
 		{"kdc unreachable", func(m map[string]any) { sub(m, "kerberos")["krb5Conf"] = kdcDown }, "KDC"},
 		{"missing hbase table", func(m map[string]any) { sub(m, "atlas")["confDir"] = missingTableConf }, "atlas_janus_missing"},
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/restore"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
+	"github.com/atlas-backup/atlas-backup/shared/stacktest"
 )
 
 var (
@@ -44,7 +45,7 @@ var (
 // hbaseShell runs a script with the stack's `hbase shell -n` and returns its output.
 func hbaseShell(t *testing.T, script string) string {
 	t.Helper()
-	cmd := exec.Command(os.Getenv("STACK_HBASE_BIN"), "shell", "-n")
+	cmd := exec.Command(stackEnv.Get("STACK_HBASE_BIN"), "shell", "-n")
 	cmd.Stdin = strings.NewReader(script)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -99,7 +100,7 @@ func dropTables(t *testing.T, tables ...string) {
 func tableDigest(t *testing.T, table string) hbase.ExportStats {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "export")
-	argv, err := hbase.ExportArgv(os.Getenv("STACK_HBASE_BIN"), hbase.ExportOptions{Table: table, OutDir: out, Versions: 2147483647})
+	argv, err := hbase.ExportArgv(stackEnv.Get("STACK_HBASE_BIN"), hbase.ExportOptions{Table: table, OutDir: out, Versions: 2147483647})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +225,7 @@ func TestRestoreAfterWipe(t *testing.T) {
 		t.Fatalf("restore into copies: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	conf := filepath.Join(t.TempDir(), "atlas-conf")
-	copyDir(t, os.Getenv("STACK_ATLAS_CONF_DIR"), conf)
+	copyDir(t, stackEnv.Get("STACK_ATLAS_CONF_DIR"), conf)
 	props := filepath.Join(conf, "atlas-application.properties")
 	b, _ := os.ReadFile(props)
 	b = bytes.ReplaceAll(b, []byte("hbase.table=atlas_janus\n"), []byte("hbase.table=atlas_janus"+sfx+"\n"))
@@ -388,7 +389,7 @@ type stackState struct {
 func snapshot(t *testing.T, sc *solr.Client) stackState {
 	t.Helper()
 	s := stackState{Tables: hbaseTables(t), Rows: map[string]int64{}, Collections: collections(t, sc), Docs: map[string]int64{},
-		Conf: fileSums(t, os.Getenv("STACK_ATLAS_CONF_DIR"))}
+		Conf: fileSums(t, stackEnv.Get("STACK_ATLAS_CONF_DIR"))}
 	for _, tb := range stackTables {
 		s.Rows[tb] = hbaseRows(t, tb)
 	}
@@ -440,7 +441,7 @@ func TestRestoreRefusals(t *testing.T) {
 		{"non-empty tables and existing collections", []string{"restore", good}, 4,
 			[]string{"table atlas_janus holds", "Import merges", "collection vertex_index exists", "--yes deletes it"}, nil},
 		{"existing collections only", []string{"restore", good, "--only", "solr"}, 4, []string{"collection edge_index exists"}, nil},
-		{"live config folder", []string{"restore", good, "--only", "config", "--target", os.Getenv("STACK_ATLAS_CONF_DIR")}, 4,
+		{"live config folder", []string{"restore", good, "--only", "config", "--target", stackEnv.Get("STACK_ATLAS_CONF_DIR")}, 4,
 			[]string{"is the live config folder: --yes"}, nil},
 		{"checksum mismatch", []string{"restore", good, "--suffix", "_it_cm"}, 4, []string{"sha256 mismatch", "nothing was changed"}, func() func() {
 			orig := getObject(t, victim)
@@ -475,10 +476,10 @@ func TestRestoreRefusals(t *testing.T) {
 		t.Fatalf("a refused restore changed a server:\nbefore %+v\nafter  %+v", before, after)
 	}
 	// nothing staged is left in the shared Solr location or the export dir
-	if left, _ := filepath.Glob(filepath.Join(os.Getenv("STACK_SOLR_BACKUP_DIR"), "restore-*")); len(left) > 0 {
+	if left, _ := filepath.Glob(filepath.Join(stackEnv.Get("STACK_SOLR_BACKUP_DIR"), "restore-*")); len(left) > 0 {
 		t.Errorf("restore folders left in the Solr location: %v", left)
 	}
-	if left, _ := filepath.Glob(filepath.Join(sub(stackConfig(t), "hbase")["exportDir"].(string), "_restore", "*")); len(left) > 0 {
+	if left, _ := filepath.Glob(filepath.Join(sub(stacktest.ConfigMap(t), "hbase")["exportDir"].(string), "_restore", "*")); len(left) > 0 {
 		t.Errorf("staged exports left in the export dir: %v", left)
 	}
 }

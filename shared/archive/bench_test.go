@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/atlas-backup/atlas-backup/shared/archive"
+	"github.com/atlas-backup/atlas-backup/shared/stacktest"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
@@ -76,8 +77,8 @@ func BenchmarkArchiveUpload(b *testing.B) {
 		run(b, st)
 	})
 	b.Run("s3", func(b *testing.B) {
-		if os.Getenv("AWS_ENDPOINT_URL") == "" {
-			b.Skip("AWS_ENDPOINT_URL not set: no S3 to upload to (eval \"$(scripts/stack env)\")")
+		if env, _ := stacktest.Load(); len(env.Missing(stacktest.AWS...)) > 0 {
+			b.Skip("no S3 to upload to: the local stack is not up (scripts/stack up)")
 		}
 		c, err := store.NewS3Client(ctx, "")
 		if err != nil {

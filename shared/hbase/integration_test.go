@@ -15,20 +15,13 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/runner"
+	"github.com/atlas-backup/atlas-backup/shared/stacktest"
 )
 
-// stackHBase returns the hbase launcher of the local stack (eval "$(scripts/stack env)").
-// Without it the test fails, unless STACK_OPTIONAL=1.
+// stackHBase returns the hbase launcher of the local stack (shared/stacktest).
 func stackHBase(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("STACK_HBASE_BIN")
-	if bin == "" {
-		if os.Getenv("STACK_OPTIONAL") == "1" {
-			t.Skip("STACK_HBASE_BIN not set: start the stack and eval \"$(scripts/stack env)\"")
-		}
-		t.Fatal("STACK_HBASE_BIN not set: start the stack and eval \"$(scripts/stack env)\"")
-	}
-	return bin
+	return stacktest.Require(t, "STACK_HBASE_BIN").Get("STACK_HBASE_BIN")
 }
 
 type hbaseIT struct {

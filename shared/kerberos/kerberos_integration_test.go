@@ -20,32 +20,17 @@ import (
 
 	"github.com/jcmturner/gokrb5/v8/iana/etypeID"
 	"github.com/jcmturner/gokrb5/v8/keytab"
+
+	"github.com/atlas-backup/atlas-backup/shared/stacktest"
 )
 
-// stackEnv returns the named variables of `scripts/stack env`. A missing one fails the
-// test: CI always starts the stack. STACK_OPTIONAL=1 turns that into a skip.
-func stackEnv(t *testing.T, names ...string) map[string]string {
+// stackEnv returns the named variables of the stack's environment (shared/stacktest).
+func stackEnv(t *testing.T, names ...string) stacktest.Env {
 	t.Helper()
-	env := map[string]string{}
-	var missing []string
-	for _, n := range names {
-		v := os.Getenv(n)
-		if v == "" {
-			missing = append(missing, n)
-		}
-		env[n] = v
-	}
-	if len(missing) > 0 {
-		msg := "stack environment missing " + strings.Join(missing, ", ") + `: run eval "$(scripts/stack env)" after scripts/stack up`
-		if os.Getenv("STACK_OPTIONAL") == "1" {
-			t.Skip(msg)
-		}
-		t.Fatal(msg)
-	}
-	return env
+	return stacktest.Require(t, names...)
 }
 
-func stackLogin(t *testing.T) (env map[string]string, tr func(base http.RoundTripper) *Transport) {
+func stackLogin(t *testing.T) (env stacktest.Env, tr func(base http.RoundTripper) *Transport) {
 	t.Helper()
 	env = stackEnv(t, "KRB5_CONFIG", "STACK_CLIENT_PRINCIPAL", "STACK_CLIENT_KEYTAB", "STACK_SOLR_SPN")
 	cfg, err := LoadConfig("")

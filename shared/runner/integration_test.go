@@ -5,36 +5,22 @@ package runner
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/emr"
 	emrtypes "github.com/aws/aws-sdk-go-v2/service/emr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/atlas-backup/atlas-backup/shared/stacktest"
 )
 
-// awsFromStack loads the AWS config pointing at the local stack's moto server
-// (eval "$(scripts/stack env)"). Without it the test fails, unless STACK_OPTIONAL=1.
+// awsFromStack loads the AWS config pointing at the local stack's moto (shared/stacktest).
 func awsFromStack(t *testing.T) aws.Config {
 	t.Helper()
-	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
-		if os.Getenv(k) == "" {
-			msg := fmt.Sprintf("%s not set: start the stack and eval \"$(scripts/stack env)\"", k)
-			if os.Getenv("STACK_OPTIONAL") == "1" {
-				t.Skip(msg)
-			}
-			t.Fatal(msg)
-		}
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		t.Fatalf("aws config: %v", err)
-	}
-	return cfg
+	return stacktest.AWSConfig(t)
 }
 
 func TestIntegrationSSMMoto(t *testing.T) {

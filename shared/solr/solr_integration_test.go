@@ -16,27 +16,13 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/kerberos"
+	"github.com/atlas-backup/atlas-backup/shared/stacktest"
 )
 
-// stackEnv returns the named variables of `scripts/stack env`. A missing one fails the
-// test (CI always starts the stack); STACK_OPTIONAL=1 turns that into a skip.
-func stackEnv(t *testing.T, names ...string) map[string]string {
+// stackEnv returns the named variables of the stack's environment (shared/stacktest).
+func stackEnv(t *testing.T, names ...string) stacktest.Env {
 	t.Helper()
-	env := map[string]string{}
-	var missing []string
-	for _, n := range names {
-		if env[n] = os.Getenv(n); env[n] == "" {
-			missing = append(missing, n)
-		}
-	}
-	if len(missing) > 0 {
-		msg := "stack environment missing " + strings.Join(missing, ", ") + `: run eval "$(scripts/stack env)" after scripts/stack up`
-		if os.Getenv("STACK_OPTIONAL") == "1" {
-			t.Skip(msg)
-		}
-		t.Fatal(msg)
-	}
-	return env
+	return stacktest.Require(t, names...)
 }
 
 // stackClient logs in with the client keytab and returns a Client for every node of

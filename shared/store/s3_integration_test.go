@@ -2,17 +2,16 @@
 
 package store_test
 
-// Run against the local stack's moto:
+// Run against the local stack's moto (after scripts/stack up):
 //
-//	eval "$(scripts/stack env)" && go test -tags integration ./shared/store/...
+//	go test -tags integration ./shared/store/...
 //
-// Without AWS_ENDPOINT_URL the test fails, unless STACK_OPTIONAL=1 (then it skips).
+// Without the stack the test fails, unless STACK_OPTIONAL=1 (then it skips).
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/atlas-backup/atlas-backup/shared/stacktest"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 	"github.com/atlas-backup/atlas-backup/shared/store/storetest"
 )
@@ -29,19 +29,7 @@ import (
 // its objects when the test ends.
 func stackS3(t *testing.T) (*s3.Client, string) {
 	t.Helper()
-	var missing []string
-	for _, v := range []string{"AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
-		if os.Getenv(v) == "" {
-			missing = append(missing, v)
-		}
-	}
-	if len(missing) > 0 {
-		msg := fmt.Sprintf("S3 integration test needs %s: run eval \"$(scripts/stack env)\" after scripts/stack up", strings.Join(missing, ", "))
-		if os.Getenv("STACK_OPTIONAL") == "1" {
-			t.Skip(msg)
-		}
-		t.Fatal(msg)
-	}
+	stacktest.Require(t, stacktest.AWS...)
 	ctx := context.Background()
 	c, err := store.NewS3Client(ctx, "")
 	if err != nil {

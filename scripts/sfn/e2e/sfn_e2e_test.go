@@ -1,7 +1,8 @@
 //go:build sfn
 
 // Package e2e runs the serverless backup end to end on this host (make sfn-e2e): the
-// functions/ bootstraps, built for this machine, each under aws-lambda-rie; the
+// one bootstrap (functions/main.go), built for this machine, under one aws-lambda-rie per
+// function (its Handler name as AWS_LAMBDA_FUNCTION_HANDLER); the
 // statemachine/backup.asl.json under aws-local-stepfunctions (scripts/sfn/run.mjs), its
 // Lambda states sent to the RIE-hosted functions and its sns:publish state to moto; the
 // real servers of the local stack behind them (scripts/stack: KDC, SolrCloud behind
@@ -34,7 +35,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -46,17 +46,9 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/shared/handler"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
+	"github.com/atlas-backup/atlas-backup/shared/stacktest"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
-
-// The functions of the backup state machine, by directory under functions/.
-var functions = []string{
-	"start", "plan", "export-submit", "export-status", "export-ship",
-	"solr-submit", "solr-status", "solr-ship", "config-archive", "config-status", "finalize",
-	"restore-plan", "restore-fetch", "restore-table-import", "restore-table-status", "restore-table-check-submit",
-	"restore-table-check", "restore-collection-submit", "restore-collection-status", "restore-collection-check",
-	"restore-config", "restore-report",
-}
 
 // The substitutions of statemachine/backup.asl.json (template.yaml DefinitionSubstitutions).
 var substitution = map[string]string{
@@ -86,9 +78,14 @@ var (
 	root    string // the repository
 	workDir string // built bootstraps, RIE logs, execution results
 	cliBin  string
-	rieBin  string
-	report  = map[string]any{}
-	reportM sync.Mutex
+	// bootstrap is the one Lambda bootstrap (functions/main.go); each RIE starts it with
+	// its function's handler name.
+	bootstrap string
+	rieBin    string
+	report    = map[string]any{}
+	reportM   sync.Mutex
+	// stackEnv is the stack's environment (shared/stacktest), read once in TestMain.
+	stackEnv stacktest.Env
 )
 
 func record(key string, v any) {
@@ -98,40 +95,31 @@ func record(key string, v any) {
 }
 
 func TestMain(m *testing.M) {
-	if os.Getenv("ATLAS_BACKUP_STACK_CONFIG") == "" {
-		if os.Getenv("STACK_OPTIONAL") == "1" {
-			fmt.Println("skipping sfn e2e: local stack not up (STACK_OPTIONAL=1)")
-			os.Exit(0)
+	stacktest.Main(m, func(env stacktest.Env) (func(), error) {
+		stackEnv = env
+		if err := setup(); err != nil {
+			return nil, err
 		}
-		fmt.Println("sfn e2e: the local stack is not up: `scripts/stack up` and `eval \"$(scripts/stack env)\"` (make sfn-e2e does both)")
-		os.Exit(1)
-	}
-	code, err := setup()
-	if err != nil {
-		fmt.Println("sfn e2e setup:", err)
-		os.Exit(1)
-	}
-	if code == 0 {
-		code = m.Run()
-	}
-	if p := os.Getenv("SFN_E2E_REPORT"); p != "" {
-		b, _ := json.MarshalIndent(report, "", "  ")
-		_ = os.WriteFile(p, b, 0o644)
-	}
-	if os.Getenv("SFN_E2E_KEEP") == "" {
-		os.RemoveAll(workDir)
-	}
-	os.Exit(code)
+		return func() {
+			if p := os.Getenv("SFN_E2E_REPORT"); p != "" {
+				b, _ := json.MarshalIndent(report, "", "  ")
+				_ = os.WriteFile(p, b, 0o644)
+			}
+			if os.Getenv("SFN_E2E_KEEP") == "" {
+				os.RemoveAll(workDir)
+			}
+		}, nil
+	}, append([]string{stacktest.Config, "STACK_BUCKET"}, stacktest.AWS...)...)
 }
 
-func setup() (int, error) {
+func setup() error {
 	wd, err := os.Getwd()
 	if err != nil {
-		return 1, err
+		return err
 	}
 	root = filepath.Clean(filepath.Join(wd, "..", "..", ".."))
 	if workDir, err = os.MkdirTemp("", "atlas-backup-sfn-e2e"); err != nil {
-		return 1, err
+		return err
 	}
 	rieBin = os.Getenv("AWS_LAMBDA_RIE")
 	if rieBin == "" {
@@ -146,39 +134,33 @@ func setup() (int, error) {
 		}
 	}
 	if _, err := os.Stat(rieBin); err != nil {
-		return 1, fmt.Errorf("aws-lambda-rie not found (%s): scripts/install-deps installs it", rieBin)
+		return fmt.Errorf("aws-lambda-rie not found (%s): scripts/install-deps installs it", rieBin)
 	}
 	if _, err := os.Stat(filepath.Join(root, "scripts", "sfn", "node_modules", "aws-local-stepfunctions")); err != nil {
-		return 1, errors.New("scripts/sfn/node_modules missing: scripts/install-deps runs npm ci there")
+		return errors.New("scripts/sfn/node_modules missing: scripts/install-deps runs npm ci there")
 	}
-	// Bootstraps for this machine, built as for Lambda (norpc, stripped), then the CLI.
+	// The one bootstrap for this machine, built as for Lambda (norpc, stripped), then the CLI.
 	t0 := time.Now()
-	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o"}
-	for _, fn := range functions {
-		out := filepath.Join(workDir, "fn", fn, "bootstrap")
-		cmd := exec.Command("go", append(args, out, "./functions/"+fn)...)
-		cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=0")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return 1, fmt.Errorf("build %s: %v\n%s", fn, err, b)
-		}
+	bootstrap = filepath.Join(workDir, "bootstrap")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", bootstrap, "./functions")
+	cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build the bootstrap: %v\n%s", err, b)
 	}
 	cliBin = filepath.Join(workDir, "atlas-backup")
-	cmd := exec.Command("go", "build", "-o", cliBin, "./cmd/atlas-backup")
+	cmd = exec.Command("go", "build", "-o", cliBin, "./cmd/atlas-backup")
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return 1, fmt.Errorf("build CLI: %v\n%s", err, b)
+		return fmt.Errorf("build CLI: %v\n%s", err, b)
 	}
-	sizes := map[string]int64{}
-	for _, fn := range functions {
-		fi, err := os.Stat(filepath.Join(workDir, "fn", fn, "bootstrap"))
-		if err != nil {
-			return 1, err
-		}
-		sizes[fn] = fi.Size()
+	fi, err := os.Stat(bootstrap)
+	if err != nil {
+		return err
 	}
+	sizes := map[string]int64{"bootstrap": fi.Size()}
 	record("bootstrapBytes_"+runtime.GOARCH, sizes)
 	record("buildSeconds", time.Since(t0).Seconds())
-	return 0, nil
+	return nil
 }
 
 func run(name string, args ...string) string {
@@ -190,11 +172,7 @@ func run(name string, args ...string) string {
 
 func awsCfg(t *testing.T) aws.Config {
 	t.Helper()
-	c, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return stacktest.AWSConfig(t)
 }
 
 // fixture is one deployment on the local stack: a cluster name of its own, its config
@@ -221,13 +199,7 @@ func newFixture(t *testing.T, name string, change func(cfg map[string]any)) *fix
 	t.Helper()
 	f := &fixture{t: t, cluster: fmt.Sprintf("sfn-%s-%s", name, randHex(3)), fns: map[string]*rie{},
 		definition: filepath.Join(root, "statemachine", "backup.asl.json")}
-	b, err := os.ReadFile(os.Getenv("ATLAS_BACKUP_STACK_CONFIG"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := yaml.Unmarshal(b, &f.cfg); err != nil {
-		t.Fatal(err)
-	}
+	f.cfg = stacktest.ConfigMap(t)
 	f.cfg["cluster"] = f.cluster
 	f.cfg["workDir"] = t.TempDir() // one host: every function shares it, as the local runner needs
 	if change != nil {
@@ -336,9 +308,9 @@ func (f *fixture) fn(name string) *rie {
 	cmd := exec.Command(rieBin,
 		"--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", p1),
 		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", p2),
-		filepath.Join(workDir, "fn", name, "bootstrap"))
+		bootstrap)
 	cmd.Env = append(os.Environ(),
-		"AWS_LAMBDA_FUNCTION_NAME="+name, "AWS_LAMBDA_FUNCTION_TIMEOUT=900", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024",
+		"AWS_LAMBDA_FUNCTION_NAME="+name, "AWS_LAMBDA_FUNCTION_HANDLER="+name, // template.yaml: Handler: <name> "AWS_LAMBDA_FUNCTION_TIMEOUT=900", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024",
 		"LOG_LEVEL=info", handler.EnvLocalRunner+"=1") // the functions run on this host: HBase runner local
 	if name == "start" {
 		cmd.Env = append(cmd.Env, handler.EnvStateMachine+"="+f.smARN, handler.EnvCluster+"="+f.cluster)
@@ -406,6 +378,52 @@ func (f *fixture) invoke(name string, payload []byte) (out json.RawMessage, erro
 		f.t.Fatalf("invoke %s: HTTP %d: %s", name, res.StatusCode, b)
 	}
 	return b, "", ""
+}
+
+// pollTries bounds how often step repeats a check until its answer says done, 0.5 s
+// apart (2 minutes): one limit for every status function.
+const pollTries = 240
+
+// step invokes fn with payload; with untilDone it invokes it again with the previous
+// answer, as the state machine does, until the answer says done (failing the test after
+// pollTries). With wantErr the call must fail with that errorType and step returns nil;
+// otherwise any error fails the test.
+func (f *fixture) step(t *testing.T, fn string, payload []byte, untilDone bool, wantErr string) json.RawMessage {
+	t.Helper()
+	var out json.RawMessage
+	var et, em string
+	for n := 0; ; n++ {
+		out, et, em = f.invoke(fn, payload)
+		if !untilDone || et != "" || field(out, "done") == true || n >= pollTries {
+			break
+		}
+		payload = out
+		time.Sleep(500 * time.Millisecond)
+	}
+	if wantErr != "" {
+		if et != wantErr {
+			t.Fatalf("%s: errorType %q (%s), want %q; output %s", fn, et, em, wantErr, out)
+		}
+		return nil
+	}
+	if et != "" {
+		t.Fatalf("%s: %s: %s", fn, et, em)
+	}
+	if untilDone && field(out, "done") != true {
+		t.Fatalf("%s: not done after %d checks: %s", fn, pollTries, out)
+	}
+	return out
+}
+
+// field reads the value at path in a JSON answer (nil when absent).
+func field(out json.RawMessage, path ...string) any {
+	var v any
+	_ = json.Unmarshal(out, &v)
+	for _, p := range path {
+		m, _ := v.(map[string]any)
+		v = m[p]
+	}
+	return v
 }
 
 // initDurations reads "Init Duration" from the RIE logs (its REPORT lines).
@@ -486,7 +504,7 @@ func (f *fixture) run(definition string, subst map[string]string, smARN, name st
 	out := filepath.Join(workDir, "exec-"+name+"-"+f.cluster+".json")
 	spec := map[string]any{
 		"definition": definition, "substitutions": subs, "functions": fnURLs,
-		"sns": os.Getenv("AWS_ENDPOINT_URL"), "input": input, "name": name,
+		"sns": stackEnv.Get("AWS_ENDPOINT_URL"), "input": input, "name": name,
 		"stateMachineArn": smARN, "waitMs": waitMs, "retryMs": 100, "out": out,
 	}
 	sb, _ := json.Marshal(spec)
@@ -522,11 +540,11 @@ func (f *fixture) closeExecution(arn string) {
 }
 
 func (f *fixture) s3get(key string) ([]byte, error) {
-	c, err := store.NewS3Client(context.Background(), os.Getenv("AWS_ENDPOINT_URL"))
+	c, err := store.NewS3Client(context.Background(), stackEnv.Get("AWS_ENDPOINT_URL"))
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(os.Getenv("STACK_BUCKET")), Key: aws.String(key)})
+	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(stackEnv.Get("STACK_BUCKET")), Key: aws.String(key)})
 	if err != nil {
 		return nil, err
 	}
@@ -865,15 +883,6 @@ func TestFunctionEvents(t *testing.T) {
 		check              func(t *testing.T, out json.RawMessage)
 		repeatUntilDone    bool
 	}
-	field := func(out json.RawMessage, path ...string) any {
-		var v any
-		_ = json.Unmarshal(out, &v)
-		for _, p := range path {
-			m, _ := v.(map[string]any)
-			v = m[p]
-		}
-		return v
-	}
 	want := func(path string, v any) func(*testing.T, json.RawMessage) {
 		return func(t *testing.T, out json.RawMessage) {
 			if got := field(out, strings.Split(path, ".")...); fmt.Sprint(got) != fmt.Sprint(v) {
@@ -950,25 +959,9 @@ func TestFunctionEvents(t *testing.T) {
 				}
 				payload, _ = json.Marshal(ev)
 			}
-			var out json.RawMessage
-			var et, em string
-			for n := 0; ; n++ {
-				out, et, em = f.invoke(c.fn, payload)
-				if !c.repeatUntilDone || et != "" || field(out, "done") == true || n > 120 {
-					break
-				}
-				// the next check takes the previous answer, as the state machine does
-				payload = out
-				time.Sleep(500 * time.Millisecond)
-			}
-			if c.wantErr != "" {
-				if et != c.wantErr {
-					t.Fatalf("errorType %q (%s), want %q; output %s", et, em, c.wantErr, out)
-				}
+			out := f.step(t, c.fn, payload, c.repeatUntilDone, c.wantErr)
+			if out == nil {
 				return
-			}
-			if et != "" {
-				t.Fatalf("%s: %s", et, em)
 			}
 			if c.check != nil {
 				c.check(t, out)
@@ -1061,11 +1054,6 @@ func TestRestore(t *testing.T) {
 			}
 			return b
 		}
-		field := func(out json.RawMessage, key string) any {
-			var m map[string]any
-			_ = json.Unmarshal(out, &m)
-			return m[key]
-		}
 		cases := []struct {
 			fn, event, wantErr string
 			untilDone          bool
@@ -1123,28 +1111,9 @@ func TestRestore(t *testing.T) {
 		for i, c := range cases {
 			seen[c.event] = true
 			ok := t.Run(fmt.Sprintf("%02d-%s-%s", i, c.fn, strings.TrimSuffix(filepath.Base(c.event), ".json")), func(t *testing.T) {
-				payload := load(c.event)
-				var out json.RawMessage
-				var et, em string
-				for n := 0; ; n++ {
-					out, et, em = f.invoke(c.fn, payload)
-					if !c.untilDone || et != "" || field(out, "done") == true || n > 240 {
-						break
-					}
-					payload = out
-					time.Sleep(500 * time.Millisecond)
-				}
-				if c.wantErr != "" {
-					if et != c.wantErr {
-						t.Fatalf("errorType %q (%s), want %q; output %s", et, em, c.wantErr, out)
-					}
+				out := f.step(t, c.fn, load(c.event), c.untilDone, c.wantErr)
+				if out == nil {
 					return
-				}
-				if et != "" {
-					t.Fatalf("%s: %s", et, em)
-				}
-				if c.untilDone && field(out, "done") != true {
-					t.Fatalf("not done: %s", out)
 				}
 				if c.after != nil {
 					c.after(out)
