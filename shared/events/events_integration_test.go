@@ -6,12 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -19,23 +17,15 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/shared/events"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
+	"github.com/atlas-backup/atlas-backup/shared/stacktest"
 )
 
 // TestDeliveredToSQS publishes a completion event on moto's default bus and reads it
 // from an SQS queue subscribed by a rule that matches the completion detail-types,
 // as an upgrade pipeline would subscribe.
 func TestDeliveredToSQS(t *testing.T) {
-	if os.Getenv("AWS_ENDPOINT_URL") == "" {
-		if os.Getenv("STACK_OPTIONAL") == "1" {
-			t.Skip("no AWS_ENDPOINT_URL")
-		}
-		t.Fatal("needs the stack's moto: eval \"$(scripts/stack env)\"")
-	}
 	ctx := context.Background()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := stacktest.AWSConfig(t)
 	eb, q := eventbridge.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
 	name := fmt.Sprintf("events-it-%d", time.Now().UnixNano())
 	url, arn := Subscribe(t, eb, q, name)

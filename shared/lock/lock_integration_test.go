@@ -5,25 +5,20 @@ package lock_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/atlas-backup/atlas-backup/shared/stacktest"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
 // TestLockS3 runs the lock's contract on the stack's S3 (moto): PutIfAbsent is a
 // single PUT with If-None-Match "*".
 func TestLockS3(t *testing.T) {
-	if os.Getenv("AWS_ENDPOINT_URL") == "" {
-		if os.Getenv("STACK_OPTIONAL") == "1" {
-			t.Skip("no AWS_ENDPOINT_URL: run eval \"$(scripts/stack env)\"")
-		}
-		t.Fatal("the S3 lock test needs the stack's moto: run eval \"$(scripts/stack env)\" after scripts/stack up")
-	}
+	stacktest.Require(t, stacktest.AWS...)
 	ctx := context.Background()
 	c, err := store.NewS3Client(ctx, "")
 	if err != nil {
