@@ -1,5 +1,5 @@
-// Package retention decides which backups of a cluster stay and deletes what the
-// others own.
+// Package retention is the retention policy: which SUCCEEDED backups of a cluster stay.
+// It has no dependencies; shared/forget applies it to the store and deletes the rest.
 //
 // The policy (Policy, the config's `retention:`) has restic's `forget` semantics:
 // backups are taken newest first; keepLast keeps the n newest; keepHourly, keepDaily,
@@ -12,12 +12,6 @@
 // and Decision.Reasons names every rule that kept it. Periods are in UTC. Only
 // SUCCEEDED backups are counted.
 //
-// Apply is the pure policy. Plan adds what the store says: latest, the newest backup
-// whose drill passed and every backup a running restore or drill reads (its reader
-// mark) are kept whatever the policy says; FAILED and PARTIAL backups, and unfinished
-// ones (a plan, no manifest), are dropped once older than the grace period. Prune
-// deletes a dropped backup's manifest first (it stops existing for list and restore),
-// then its Solr backup folders on the share, its export folder (local disk, or HDFS
-// through the runner), its store objects, and its plan last (so an interrupted prune is
-// finished by the next one).
+// Apply is the pure policy; see shared/forget for what protects a backup whatever the
+// policy says, and for what a prune deletes.
 package retention

@@ -7,7 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
+
+// DefaultGrace is how long FAILED, PARTIAL and unfinished backups are left alone.
+const DefaultGrace = 72 * time.Hour
 
 // Policy says which SUCCEEDED backups stay (restic's semantics; see the package doc).
 // Counts: 0 = rule off, n > 0 = the n newest periods, -1 = every period.
@@ -111,14 +116,10 @@ func (w Within) Before(t time.Time) time.Time {
 }
 
 // UnmarshalYAML reads "7d".
-func (w *Within) UnmarshalYAML(unmarshal func(any) error) error {
-	var s string
-	if err := unmarshal(&s); err != nil {
-		return err
-	}
-	v, err := ParseWithin(s)
+func (w *Within) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseWithin(n.Value)
 	if err != nil {
-		return err
+		return fmt.Errorf("retention.keepWithin (line %d): %w", n.Line, err)
 	}
 	*w = v
 	return nil

@@ -1,4 +1,4 @@
-package retention_test
+package forget_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/forget"
 	"github.com/atlas-backup/atlas-backup/shared/lock"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/retention"
@@ -113,19 +114,19 @@ func (f *fixture) owned(id string) []string {
 	return out
 }
 
-func (f *fixture) engine(p retention.Policy, now time.Time) *retention.Engine {
-	return &retention.Engine{Store: f.st, Layout: f.l, Policy: p, Grace: 24 * time.Hour, Now: func() time.Time { return now },
+func (f *fixture) engine(p retention.Policy, now time.Time) *forget.Engine {
+	return &forget.Engine{Store: f.st, Layout: f.l, Policy: p, Grace: 24 * time.Hour, Now: func() time.Time { return now },
 		SolrLocation: "/solr-share", SolrLocalLocation: f.share,
 		Locker: &lock.Locker{Store: f.st, Layout: f.l, Now: func() time.Time { return now }, Alive: func(int) bool { return true }}}
 }
 
-func entry(r *retention.Report, id string) retention.Entry {
+func entry(r *forget.Report, id string) forget.Entry {
 	for _, e := range r.Backups {
 		if e.BackupID == id {
 			return e
 		}
 	}
-	return retention.Entry{}
+	return forget.Entry{}
 }
 
 func TestEngine(t *testing.T) {
@@ -160,7 +161,7 @@ func TestEngine(t *testing.T) {
 	}
 
 	before := f.state()
-	rep, err := e.Run(ctx, retention.Options{DryRun: true, Prune: true})
+	rep, err := e.Run(ctx, forget.Options{DryRun: true, Prune: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +183,7 @@ func TestEngine(t *testing.T) {
 		partialNew: "keep: partial, within its grace period (until 2026-12-03T11:10:00Z)",
 		unfinished: "drop: unfinished, older than the grace period (24h0m0s)",
 	}
-	check := func(rep *retention.Report) {
+	check := func(rep *forget.Report) {
 		t.Helper()
 		if len(rep.Backups) != len(want) {
 			t.Errorf("%d backups in the report, want %d", len(rep.Backups), len(want))
@@ -207,7 +208,7 @@ func TestEngine(t *testing.T) {
 	}
 
 	// forget without prune: only the dropped manifests go.
-	rep, err = e.Run(ctx, retention.Options{})
+	rep, err = e.Run(ctx, forget.Options{})
 	if err != nil || !rep.OK() {
 		t.Fatalf("forget: %v %v", err, rep.Problems)
 	}
@@ -221,7 +222,7 @@ func TestEngine(t *testing.T) {
 	}
 
 	// prune: the forgotten backups are now unfinished and older than the grace period.
-	rep, err = e.Run(ctx, retention.Options{Prune: true})
+	rep, err = e.Run(ctx, forget.Options{Prune: true})
 	if err != nil || !rep.OK() {
 		t.Fatalf("prune: %v %v", err, rep.Problems)
 	}
@@ -239,7 +240,7 @@ func TestEngine(t *testing.T) {
 		}
 	}
 	// A third run finds nothing more to do.
-	rep, err = e.Run(ctx, retention.Options{Prune: true})
+	rep, err = e.Run(ctx, forget.Options{Prune: true})
 	if err != nil || rep.Dropped != 0 || rep.Kept != 7 {
 		t.Errorf("third run: %v, kept %d dropped %d", err, rep.Kept, rep.Dropped)
 	}
@@ -255,7 +256,7 @@ func TestEngineRefusesForeignNames(t *testing.T) {
 	m := manifest.Manifest{FormatVersion: 1, BackupID: id, Cluster: "prod", Status: manifest.Failed, StartedAt: now.Add(-30 * 24 * time.Hour),
 		FinishedAt: now.Add(-30 * 24 * time.Hour), Solr: []manifest.Collection{{Collection: "c", BackupName: "../../etc", Location: "/solr-share"}}}
 	f.put(f.l.Manifest(id), m)
-	rep, err := f.engine(retention.Policy{KeepLast: 1}, now).Run(ctx, retention.Options{Prune: true})
+	rep, err := f.engine(retention.Policy{KeepLast: 1}, now).Run(ctx, forget.Options{Prune: true})
 	if err != nil {
 		t.Fatal(err)
 	}

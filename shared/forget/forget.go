@@ -1,4 +1,4 @@
-package retention
+package forget
 
 import (
 	"context"
@@ -17,12 +17,11 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/lock"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
+	"github.com/atlas-backup/atlas-backup/shared/retention"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
-// DefaultGrace is how long FAILED, PARTIAL and unfinished backups are left alone.
-const DefaultGrace = 72 * time.Hour
 
 // Statuses beside the manifest's.
 const (
@@ -39,7 +38,7 @@ type Engine struct {
 	Layout store.Layout
 	// Locker reads the reader marks (nil: none are read).
 	Locker *lock.Locker
-	Policy Policy
+	Policy retention.Policy
 	// Grace before FAILED, PARTIAL and unfinished backups are dropped (0: DefaultGrace).
 	Grace time.Duration
 	// SolrLocation is the Solr backup share as the Solr nodes see it; SolrLocalLocation
@@ -71,7 +70,7 @@ func (e *Engine) grace() time.Duration {
 	if e.Grace > 0 {
 		return e.Grace
 	}
-	return DefaultGrace
+	return retention.DefaultGrace
 }
 
 func (e *Engine) progress(format string, a ...any) {
@@ -260,14 +259,14 @@ func (e *Engine) Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 
-	var items []Item
+	var items []retention.Item
 	for _, bi := range infos {
 		if bi.status == string(manifest.Succeeded) {
-			items = append(items, Item{ID: bi.id, Time: bi.when})
+			items = append(items, retention.Item{ID: bi.id, Time: bi.when})
 		}
 	}
-	decided := map[string]Decision{}
-	for _, d := range Apply(items, e.Policy, now) {
+	decided := map[string]retention.Decision{}
+	for _, d := range retention.Apply(items, e.Policy, now) {
 		decided[d.ID] = d
 	}
 	graceStart := now.Add(-e.grace())
