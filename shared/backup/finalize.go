@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/atlas-backup/atlas-backup/shared/hooks"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
@@ -18,6 +19,9 @@ type Results struct {
 	Collections []manifest.Collection `json:"collections"`
 	Config      *manifest.Config      `json:"config"`
 	Failures    []string              `json:"failures"`
+	// Hooks: the preBackup hooks' results (Finalize reads them from the store when
+	// empty, and adds the postBackup hooks').
+	Hooks []hooks.Result `json:"hooks,omitempty"`
 }
 
 // Finalize decides the status, writes the manifest last, and moves `latest` only when
@@ -26,6 +30,21 @@ type Results struct {
 // store with its recorded size. It returns the manifest even when writing it failed (the
 // error says so), so the caller can still show or keep it.
 func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Manifest, error) {
+	if len(r.Hooks) == 0 {
+		var pre []hooks.Result
+		if err := e.GetPart(ctx, p.BackupID, partHooksPre, &pre); err == nil {
+			r.Hooks = pre
+		}
+	}
+	// postBackup hooks run whatever happened (a start after a stop), before the
+	// manifest, which records them; a failed one with onError fail is a reason.
+	if post := e.Cfg.Hooks.PostBackup; len(post) > 0 {
+		res, err := e.hookRunner(p).Run(context.WithoutCancel(ctx), hooks.PostBackup, p.BackupID, post)
+		r.Hooks = append(r.Hooks, res...)
+		if err != nil {
+			r.Failures = append(r.Failures, err.Error())
+		}
+	}
 	m := &manifest.Manifest{
 		FormatVersion: manifest.Version,
 		BackupID:      p.BackupID,
@@ -41,6 +60,7 @@ func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Ma
 		Reasons:       append([]string(nil), r.Failures...),
 		Window:        manifest.Window{HBaseStartMs: p.HBaseStartMs, HBaseEndMs: p.HBaseEndMs},
 		Tool:          manifest.Tool{Name: "atlas-backup", Version: e.ToolVersion},
+		Hooks:         r.Hooks,
 	}
 	if m.HBase == nil {
 		m.HBase = []manifest.Table{}
@@ -217,4 +237,30 @@ func ReadDrill(ctx context.Context, st store.Store, l store.Layout, id string) (
 		return nil, fmt.Errorf("parse %s: %w", st.URL(l.Drill(id)), err)
 	}
 	return &d, nil
+}
+
+// partHooksPre keeps the preBackup hooks' results for Finalize.
+const partHooksPre = "hooks-preBackup"
+
+// hookRunner runs the operator's hooks on the HBase runner.
+func (e *Engine) hookRunner(p *Plan) *hooks.Runner {
+	return &hooks.Runner{Runner: e.Runner, Poll: e.Poll, Now: e.Now,
+		Env: map[string]string{"ATLAS_BACKUP_CLUSTER": e.Cfg.Cluster, "ATLAS_BACKUP_ID": p.BackupID, "ATLAS_BACKUP_RUN_ID": p.BackupID},
+		Progress: func(phase, name, state, msg string) {
+			e.emit(Event{BackupID: p.BackupID, Part: "hook", Name: phase + " " + name, Phase: state, Message: msg})
+		}}
+}
+
+// PreHooks runs the preBackup hooks, before any export, and keeps their results for
+// the manifest. *hooks.HookFailed when one with onError fail did not succeed: the backup
+// stops there (Finalize writes it FAILED, naming the hook).
+func (e *Engine) PreHooks(ctx context.Context, p *Plan) ([]hooks.Result, error) {
+	if len(e.Cfg.Hooks.PreBackup) == 0 {
+		return nil, nil
+	}
+	res, err := e.hookRunner(p).Run(ctx, hooks.PreBackup, p.BackupID, e.Cfg.Hooks.PreBackup)
+	if _, perr := e.PutPart(ctx, p.BackupID, partHooksPre, res); perr != nil && err == nil {
+		return res, &StoreFailed{Err: perr}
+	}
+	return res, err
 }

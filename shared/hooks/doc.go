@@ -5,7 +5,7 @@
 // HBase commands (local, SSM, EMR), wrapped in coreutils `timeout --kill-after=10s`,
 // so a hook that outlives its timeout is killed on the host whatever the runner (exit
 // 124 or 137 is reported as "timed out"). onError "fail" (the default) stops the
-// operation with *Failed (errorType HookFailed); "continue" records the failure and
+// operation with *HookFailed (its errorType); "continue" records the failure and
 // goes on. The environment carries ATLAS_BACKUP_CLUSTER, ATLAS_BACKUP_ID,
 // ATLAS_BACKUP_RUN_ID and ATLAS_BACKUP_HOOK_PHASE. Results (name, program, state, exit
 // code, duration, the last lines of output) go into the manifest or the restore

@@ -189,10 +189,10 @@ type Result struct {
 // OK reports whether the hook succeeded.
 func (r Result) OK() bool { return r.State == Succeeded }
 
-// Failed: a hook with onError fail did not succeed; errorType "HookFailed".
-type Failed struct{ Result Result }
+// HookFailed: a hook with onError fail did not succeed; errorType "HookFailed".
+type HookFailed struct{ Result Result }
 
-func (e *Failed) Error() string {
+func (e *HookFailed) Error() string {
 	r := e.Result
 	msg := fmt.Sprintf("%s hook %s (%s) %s", r.Phase, r.Name, r.Program, r.State)
 	if r.State == FailedS {
@@ -225,7 +225,7 @@ func (r *Runner) now() time.Time {
 	return time.Now().UTC()
 }
 
-// Run runs hooks in order. It returns every result so far and *Failed at the first
+// Run runs hooks in order. It returns every result so far and *HookFailed at the first
 // hook with onError fail that did not succeed (the hooks after it do not run).
 // runID makes the job ids (a retried step finds a hook it already ran).
 func (r *Runner) Run(ctx context.Context, phase, runID string, hs []Hook) ([]Result, error) {
@@ -234,7 +234,7 @@ func (r *Runner) Run(ctx context.Context, phase, runID string, hs []Hook) ([]Res
 		res := r.one(ctx, phase, runID, i, hk)
 		out = append(out, res)
 		if !res.OK() && hk.onError() == OnErrorFail {
-			return out, &Failed{Result: res}
+			return out, &HookFailed{Result: res}
 		}
 		if err := ctx.Err(); err != nil {
 			return out, err

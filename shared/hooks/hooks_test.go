@@ -83,7 +83,7 @@ func TestRun(t *testing.T) {
 			{Name: "ls-missing", Argv: []string{"ls", filepath.Join(dir, "missing")}},
 			{Name: "after", Argv: []string{"touch", marker}},
 		})
-		var f *hooks.Failed
+		var f *hooks.HookFailed
 		if !errors.As(err, &f) || len(res) != 1 || res[0].State != hooks.FailedS || res[0].ExitCode != 2 || !strings.Contains(res[0].Output, "No such file") {
 			t.Fatalf("%+v %v", res, err)
 		}
@@ -115,7 +115,7 @@ func TestRun(t *testing.T) {
 			{Name: "slow", Argv: []string{"timeout", "5", "sleep", "3"}, Timeout: hooks.Timeout(time.Second)},
 			{Name: "late", Argv: []string{"touch", out}},
 		})
-		var f *hooks.Failed
+		var f *hooks.HookFailed
 		if !errors.As(err, &f) || len(res) != 1 || res[0].State != hooks.TimedOut || res[0].ExitCode != 124 {
 			t.Fatalf("%+v %v", res, err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/shared/archive"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/hooks"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
@@ -41,7 +42,9 @@ type Manifest struct {
 	HBase        []Table      `json:"hbase"`
 	Solr         []Collection `json:"solr"`
 	Config       *Config      `json:"config"`
-	Tool         Tool         `json:"tool"`
+	// Hooks: what the preBackup and postBackup hooks did.
+	Hooks []hooks.Result `json:"hooks,omitempty"`
+	Tool  Tool           `json:"tool"`
 }
 
 // Trigger records what started the backup.

@@ -249,7 +249,8 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	}
 
 	// Look at the servers, changing nothing.
-	if !in.Drill && !in.Yes && e.AtlasHTTP != nil && e.Cfg.Atlas.URL != "" {
+	// With preRestore hooks (which may stop Atlas) the check is made after them (run).
+	if !in.Drill && !in.Yes && e.AtlasHTTP != nil && e.Cfg.Atlas.URL != "" && len(e.Cfg.Hooks.PreRestore) == 0 {
 		if vi, err := atlas.FetchVersion(ctx, e.AtlasHTTP, e.Cfg.Atlas.URL); err == nil {
 			refused.add("Atlas %s answers at %s: stop Atlas before restoring its stores (or --yes to restore while it runs)", vi.Version, e.Cfg.Atlas.URL)
 		}
