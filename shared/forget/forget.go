@@ -22,7 +22,6 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
-
 // Statuses beside the manifest's.
 const (
 	// Unfinished: a plan (or a folder) and no manifest: a backup that was interrupted,
