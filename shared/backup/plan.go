@@ -75,6 +75,7 @@ type ConfigPlan struct {
 var (
 	triggerSources = map[string]bool{"cli": true, "schedule": true, "pre-upgrade": true, "on-demand": true}
 	detailRe       = regexp.MustCompile(`^[\x20-\x7E]{0,256}$`)
+	fieldRe        = regexp.MustCompile(`^[\x20-\x7E]{0,64}$`)
 )
 
 func validateInput(in PlanInput) error {
@@ -89,6 +90,12 @@ func validateInput(in PlanInput) error {
 	}
 	if !detailRe.MatchString(in.Trigger.Detail) {
 		errs = append(errs, errors.New("trigger.detail: must be at most 256 printable ASCII characters on one line"))
+	}
+	for _, f := range []struct{ name, v string }{{"trigger.requestId", in.Trigger.RequestID}, {"trigger.ticket", in.Trigger.Ticket},
+		{"trigger.targetVersion", in.Trigger.TargetVersion}, {"trigger.requestedBy", in.Trigger.RequestedBy}} {
+		if !fieldRe.MatchString(f.v) {
+			errs = append(errs, fmt.Errorf("%s: must be at most 64 printable ASCII characters", f.name))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -113,3 +113,34 @@ func (l *Locker) CheckNoForget(ctx context.Context) error {
 	}
 	return nil
 }
+
+// KeepMark writes h's reader mark now and again every interval (default staleAfter/6)
+// until stop is called, which removes it.
+func (l *Locker) KeepMark(ctx context.Context, h Holder, interval time.Duration) (stop func(), err error) {
+	if _, err := l.Mark(ctx, h); err != nil {
+		return nil, err
+	}
+	if interval <= 0 {
+		interval = l.staleAfter() / 6
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_, _ = l.Mark(ctx, h)
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+		_ = l.Unmark(context.WithoutCancel(ctx), h.RunID)
+	}, nil
+}
