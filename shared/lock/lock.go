@@ -449,3 +449,18 @@ func (k *Lock) KeepAlive(ctx context.Context, interval time.Duration, lost func(
 	}()
 	return func() { cancel(); <-done }
 }
+
+// HeldBy finds the lock when op holds it for backupID and runID, whoever runs it (a
+// later step of the execution that took it: the state machine's steps run in different
+// sandboxes, and the execution name is the backup or restore id). *LockLost otherwise.
+func (l *Locker) HeldBy(ctx context.Context, op, backupID, runID string) (*Lock, error) {
+	cur, err := l.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h := Holder{Operation: op, BackupID: backupID, RunID: runID}
+	if cur == nil || cur.State != StateHeld || cur.Holder.Operation != op || cur.Holder.BackupID != backupID || cur.Holder.RunID != runID {
+		return nil, &LockLost{Holder: h, Now: cur}
+	}
+	return &Lock{l: l, rec: *cur}, nil
+}

@@ -365,3 +365,32 @@ func testKeepAlive(t *testing.T, st store.Store, l store.Layout) {
 	}
 	stop()
 }
+
+func TestHeldBy(t *testing.T) {
+	ctx := context.Background()
+	st, _ := store.NewFile(t.TempDir())
+	c := newClock()
+	l := locker(st, store.Layout{Cluster: "c"}, c, "")
+	h := lock.Holder{Operation: lock.OpBackup, BackupID: "b1", ExecutionARN: "arn:aws:states:r:1:execution:m:b1"}
+	if _, err := l.Acquire(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	k, err := l.HeldBy(ctx, lock.OpBackup, "b1", "")
+	if err != nil {
+		t.Fatalf("HeldBy: %v", err)
+	}
+	c.Add(time.Minute)
+	if err := k.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var lost *lock.LockLost
+	if _, err := l.HeldBy(ctx, lock.OpBackup, "b2", ""); !errors.As(err, &lost) {
+		t.Errorf("HeldBy for another backup: %v", err)
+	}
+	if err := k.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.HeldBy(ctx, lock.OpBackup, "b1", ""); !errors.As(err, &lost) {
+		t.Errorf("HeldBy after release: %v", err)
+	}
+}

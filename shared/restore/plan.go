@@ -47,6 +47,9 @@ type PlanInput struct {
 	Drill bool `json:"drill,omitempty"`
 	// RestoreID names this restore (job ids, async ids, staging folders); empty: a new one.
 	RestoreID string `json:"restoreId,omitempty"`
+	// Trigger: what started it (cli, schedule: the scheduled drill, on-demand); recorded
+	// in a drill's record and the completion event.
+	Trigger string `json:"trigger,omitempty"`
 }
 
 // Plan is everything decided before anything is fetched or changed. It is plain JSON,
@@ -70,6 +73,8 @@ type Plan struct {
 	Config      *ConfigPlan      `json:"config,omitempty"`
 	// Warnings are facts the operator should read (merges, live folder overwritten).
 	Warnings []string `json:"warnings,omitempty"`
+	// Trigger is the request's (cli, schedule, on-demand).
+	Trigger string `json:"trigger,omitempty"`
 }
 
 // TablePlan is one table to restore.
