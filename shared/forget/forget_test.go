@@ -14,9 +14,11 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/forget"
+	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/lock"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/retention"
+	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
@@ -265,5 +267,51 @@ func TestEngineRefusesForeignNames(t *testing.T) {
 	}
 	if _, err := f.st.Stat(ctx, f.l.Plan(id)); err != nil {
 		t.Errorf("plan deleted although the prune was incomplete: %v", err)
+	}
+}
+
+// fakeRunner records the jobs it is given and reports them succeeded.
+type fakeRunner struct{ jobs []runner.Job }
+
+func (r *fakeRunner) Submit(_ context.Context, j runner.Job) (string, error) {
+	r.jobs = append(r.jobs, j)
+	return j.ID, nil
+}
+func (r *fakeRunner) Status(context.Context, string) (runner.Status, error) {
+	return runner.Status{State: runner.StateSucceeded}, nil
+}
+
+// An export folder on HDFS is removed through the runner, as the hbase principal:
+// kinit, then `hdfs dfs -rm -r -f -skipTrash <exportDir>/<id>`.
+func TestPruneHDFSExport(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	id := "20261101T000000Z-aaaaaa"
+	p := backup.Plan{BackupID: id, Cluster: "prod", StartedAt: now.Add(-30 * 24 * time.Hour),
+		Tables: []backup.TablePlan{{Table: "atlas_janus", ExportDir: "hdfs:///backup/atlas/" + id + "/atlas_janus"}}}
+	f.put(f.l.Plan(id), p)
+	f.put(f.l.HBase(id, "atlas_janus", "part-m-00000"), "cells")
+	r := &fakeRunner{}
+	e := f.engine(retention.Policy{KeepLast: 1}, now)
+	e.Runner = r
+	e.Identity = hbase.Identity{Principal: "hbase@EXAMPLE.COM", Keytab: "/etc/security/keytabs/hbase.headless.keytab", CCache: "/tmp/krb5cc_forget"}
+	rep, err := e.Run(ctx, forget.Options{Prune: true})
+	if err != nil || !rep.OK() {
+		t.Fatalf("%v %v", err, rep.Problems)
+	}
+	if len(r.jobs) != 1 {
+		t.Fatalf("jobs %+v", r.jobs)
+	}
+	var argv []string
+	for _, s := range r.jobs[0].Steps {
+		argv = append(argv, strings.Join(s.Argv, " "))
+	}
+	want := []string{"kinit -kt /etc/security/keytabs/hbase.headless.keytab hbase@EXAMPLE.COM", "hdfs dfs -rm -r -f -skipTrash hdfs:///backup/atlas/" + id}
+	if !reflect.DeepEqual(argv, want) {
+		t.Errorf("steps %q, want %q", argv, want)
+	}
+	if got := f.owned(id); len(got) != 0 {
+		t.Errorf("left: %v", got)
 	}
 }
