@@ -19,6 +19,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/lock"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/restore"
+	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
 // ExitLocked: another backup, restore or forget holds the cluster's lock (the message
@@ -37,6 +38,12 @@ type heldLock struct {
 func (a *app) takeLock(ctx context.Context, set *clients.Set, op, backupID, runID string, cancel context.CancelCauseFunc) (*heldLock, int) {
 	l := set.Locker()
 	lk, err := l.Acquire(ctx, l.Me(op, backupID, runID))
+	if errors.Is(err, store.ErrNoBucket) {
+		// Nothing can be written to a store that does not exist, so there is nothing to
+		// guard: the run goes on and fails at its preflight, saying so (a backup keeps
+		// its FAILED manifest in the work folder).
+		return &heldLock{stop: func() {}}, ExitOK
+	}
 	if err != nil {
 		var locked *lock.Locked
 		if errors.As(err, &locked) {
@@ -55,6 +62,9 @@ func (a *app) takeLock(ctx context.Context, set *clients.Set, op, backupID, runI
 
 func (h *heldLock) release(ctx context.Context) error {
 	h.stop()
+	if h.lk == nil {
+		return nil
+	}
 	return h.lk.Release(context.WithoutCancel(ctx))
 }
 

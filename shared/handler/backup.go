@@ -116,7 +116,8 @@ func (h *Backup) Plan(ctx context.Context, in PlanInput) (PlanOutput, error) {
 		return PlanOutput{}, &backup.BadInput{Err: errors.New("backupId: required (the execution name)")}
 	}
 	if h.Locker != nil {
-		if _, err := h.Locker.Acquire(ctx, lock.Holder{Operation: lock.OpBackup, BackupID: in.BackupID, ExecutionARN: in.ExecutionARN}); err != nil {
+		_, err := h.Locker.Acquire(ctx, lock.Holder{Operation: lock.OpBackup, BackupID: in.BackupID, ExecutionARN: in.ExecutionARN})
+		if err != nil && !errors.Is(err, store.ErrNoBucket) { // no bucket: the preflight says so
 			return PlanOutput{}, named(err) // *lock.Locked: the state machine waits and retries
 		}
 	}
