@@ -16,7 +16,7 @@ import (
 
 // ExitAtlasUnanswered: check-atlas could not compare: Atlas did not answer ACTIVE within
 // the wait, or the backup recorded no answers of Atlas to compare with.
-const ExitAtlasUnanswered = 5
+const ExitAtlasUnanswered = 6
 
 // AtlasRequest bounds each request check-atlas sends.
 const AtlasRequest = 30 * time.Second

@@ -12,6 +12,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/hooks"
+	"github.com/atlas-backup/atlas-backup/shared/lock"
+	"github.com/atlas-backup/atlas-backup/shared/retention"
 	"github.com/atlas-backup/atlas-backup/shared/secret"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 	"github.com/atlas-backup/atlas-backup/shared/store"
@@ -39,6 +42,43 @@ type Config struct {
 	// WorkDir holds local state: runner logs, downloaded export files (default
 	// $XDG_STATE_HOME/atlas-backup or ~/.local/state/atlas-backup).
 	WorkDir string `yaml:"workDir" json:"workDir"`
+	// Retention: which backups stay (shared/retention), run by `forget` and after
+	// every SUCCEEDED backup.
+	Retention Retention `yaml:"retention" json:"retention"`
+	// Lock: the per-cluster lock (shared/lock).
+	Lock Lock `yaml:"lock" json:"lock"`
+	// Events: the completion events (shared/events).
+	Events Events `yaml:"events" json:"events"`
+	// Hooks run before and after a backup or restore (shared/hooks).
+	Hooks hooks.Hooks `yaml:"hooks" json:"hooks"`
+}
+
+// Retention is the retention policy and how it is applied.
+type Retention struct {
+	retention.Policy `yaml:",inline"`
+	// FailedGrace: FAILED, PARTIAL and unfinished backups younger than this are left
+	// alone (default 72h).
+	FailedGrace Duration `yaml:"failedGrace" json:"failedGrace"`
+	// AfterBackup: run forget --prune after every SUCCEEDED backup when a keep rule is
+	// set (default true).
+	AfterBackup *bool `yaml:"afterBackup" json:"afterBackup,omitempty"`
+}
+
+// Auto reports whether retention runs after a SUCCEEDED backup.
+func (r Retention) Auto() bool { return !r.Empty() && (r.AfterBackup == nil || *r.AfterBackup) }
+
+// Lock configures the per-cluster lock.
+type Lock struct {
+	// StaleAfter: a lock (or a reader mark) not refreshed for this long is stale
+	// (default 30m; refreshed every StaleAfter/6).
+	StaleAfter Duration `yaml:"staleAfter" json:"staleAfter"`
+}
+
+// Events configures the completion events.
+type Events struct {
+	// Bus is the EventBridge bus (name or ARN, "default" for the default bus) the CLI
+	// publishes on; empty: the CLI publishes none. The functions use EVENT_BUS.
+	Bus string `yaml:"bus" json:"bus,omitempty"`
 }
 
 // Atlas locates Atlas itself.
@@ -165,6 +205,9 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
+// String is the duration as Go writes it ("1h30m0s").
+func (d Duration) String() string { return time.Duration(d).String() }
+
 // Default collections and values.
 var DefaultCollections = []string{"vertex_index", "edge_index", "fulltext_index"}
 
@@ -175,6 +218,8 @@ func Defaults() Config {
 		HBase:       HBase{Runner: Runner{Type: RunnerLocal}, Command: "hbase", Owner: "hbase", Versions: 2147483647},
 		Solr:        Solr{Collections: append([]string(nil), DefaultCollections...), Timeout: Duration(2 * time.Hour)},
 		Concurrency: 3,
+		Retention:   Retention{FailedGrace: Duration(retention.DefaultGrace)},
+		Lock:        Lock{StaleAfter: Duration(lock.DefaultStaleAfter)},
 	}
 }
 
@@ -250,6 +295,7 @@ var (
 	ownerRe     = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 	safePathRe  = regexp.MustCompile(`^/[A-Za-z0-9._/@+=,-]*$`)
 	atlasUserRe = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,128}$`)
+	eventBusRe  = regexp.MustCompile(`^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$`)
 )
 
 // Validate checks every field and returns all problems at once (errors.Join of
@@ -410,6 +456,25 @@ func (c *Config) Validate() error {
 	}
 	if c.Solr.Timeout <= 0 {
 		bad("solr.timeout", "must be positive")
+	}
+
+	// retention, lock, events, hooks
+	for _, err := range c.Retention.Policy.Validate("retention.") {
+		field, rule, _ := strings.Cut(err.Error(), ": ")
+		bad(field, "%s", rule)
+	}
+	if g := time.Duration(c.Retention.FailedGrace); g < time.Minute && g != 0 || g < 0 {
+		bad("retention.failedGrace", "must be at least 1m (or 0 for the default 72h), got %s", g)
+	}
+	if s := time.Duration(c.Lock.StaleAfter); s != 0 && (s < time.Second || s > 24*time.Hour) {
+		bad("lock.staleAfter", "must be between 1s and 24h, got %s", s)
+	}
+	if c.Events.Bus != "" && !eventBusRe.MatchString(c.Events.Bus) {
+		bad("events.bus", "must be an event bus name ([A-Za-z0-9._/-]{1,256}) or ARN, got %q", c.Events.Bus)
+	}
+	for _, err := range c.Hooks.Validate() {
+		field, rule, _ := strings.Cut(err.Error(), ": ")
+		bad(field, "%s", rule)
 	}
 	return errors.Join(errs...)
 }

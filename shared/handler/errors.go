@@ -5,6 +5,8 @@ import (
 	"reflect"
 
 	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/hooks"
+	"github.com/atlas-backup/atlas-backup/shared/lock"
 )
 
 // namedPackages are the packages whose error types are named at the Lambda boundary.
@@ -12,6 +14,8 @@ var namedPackages = map[string]bool{
 	"github.com/atlas-backup/atlas-backup/shared/backup":  true,
 	"github.com/atlas-backup/atlas-backup/shared/restore": true,
 	"github.com/atlas-backup/atlas-backup/shared/handler": true,
+	"github.com/atlas-backup/atlas-backup/shared/lock":    true, // Locked, LockLost
+	"github.com/atlas-backup/atlas-backup/shared/hooks":   true, // HookFailed
 }
 
 // Error types of this package, beside the engine's (backup.BadInput, ...).
@@ -58,8 +62,19 @@ func named(err error) error {
 		tout  *TimedOut
 		start *StartFailed
 	)
+	var (
+		locked *lock.Locked
+		lost   *lock.LockLost
+		hook   *hooks.HookFailed
+	)
 	msg := errors.New(err.Error())
 	switch {
+	case errors.As(err, &locked):
+		return locked
+	case errors.As(err, &lost):
+		return lost
+	case errors.As(err, &hook):
+		return hook
 	case errors.As(err, &done):
 		return done
 	case errors.As(err, &bad):

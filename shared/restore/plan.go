@@ -46,6 +46,9 @@ type PlanInput struct {
 	Drill bool `json:"drill,omitempty"`
 	// RestoreID names this restore (job ids, async ids, staging folders); empty: a new one.
 	RestoreID string `json:"restoreId,omitempty"`
+	// Trigger: what started it (cli, schedule: the scheduled drill, on-demand); recorded
+	// in a drill's record and the completion event.
+	Trigger string `json:"trigger,omitempty"`
 }
 
 // Plan is everything decided before anything is fetched or changed. It is plain JSON,
@@ -69,6 +72,8 @@ type Plan struct {
 	Config      *ConfigPlan      `json:"config,omitempty"`
 	// Warnings are facts the operator should read (merges, live folder overwritten).
 	Warnings []string `json:"warnings,omitempty"`
+	// Trigger is the request's (cli, schedule, on-demand).
+	Trigger string `json:"trigger,omitempty"`
 }
 
 // TablePlan is one table to restore.
@@ -256,16 +261,10 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 
 	// Look at the servers, changing nothing.
 	// Atlas must not run while its stores are restored: any HTTP answer means it does (a
-	// file-login or kerberized Atlas answers 401 to a request without credentials).
-	if !in.Drill && !in.Yes && e.Atlas != nil {
-		pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		l := e.Atlas.Up(pctx)
-		cancel()
-		if l.Up {
-			what := fmt.Sprintf("HTTP %d", l.HTTPStatus)
-			if l.Version != "" {
-				what = l.Version
-			}
+	// file-login or kerberized Atlas answers 401 to a request without credentials). With
+	// preRestore hooks (which may stop Atlas) the check is made after them (run).
+	if !in.Drill && !in.Yes && e.Atlas != nil && len(e.Cfg.Hooks.PreRestore) == 0 {
+		if what, up := e.atlasAnswers(ctx); up {
 			refused.add("Atlas answers at %s (%s): stop Atlas before restoring its stores (or --yes to restore while it runs)", e.Cfg.Atlas.URL, what)
 		}
 	}
