@@ -110,7 +110,7 @@ func (h *Backup) Plan(ctx context.Context, in PlanInput) (PlanOutput, error) {
 				h.Engine.Log.Warn().Err(perr).Str("backupId", in.BackupID).Msg("keep preflight plan")
 			}
 		}
-		return PlanOutput{}, named(err)
+		return PlanOutput{}, err
 	}
 	out := PlanOutput{BackupID: p.BackupID, Cluster: p.Cluster, Resumed: p.Resumed, Concurrency: h.Engine.Cfg.Concurrency,
 		Tables: []TableItem{}, Collections: []CollectionItem{}, Config: ConfigItem{BackupID: p.BackupID}}
@@ -131,7 +131,7 @@ func (h *Backup) plan(ctx context.Context, id string) (*backup.Plan, error) {
 		return nil, &backup.BadInput{Err: fmt.Errorf("backupId %s: no plan stored: run Plan first", id)}
 	}
 	if err != nil {
-		return nil, named(err)
+		return nil, err
 	}
 	if m, err := h.Engine.Finalized(ctx, id); err == nil {
 		return nil, &backup.BadInput{Err: fmt.Errorf("backupId %s: finalized already (%s): start a new backup", id, m.Status)}
@@ -185,7 +185,7 @@ func (h *Backup) ExportSubmit(ctx context.Context, in TableItem) (ExportTask, er
 	}
 	handle, err := h.Engine.ExportSubmit(sctx, p, t)
 	if err != nil {
-		return ExportTask{}, named(err)
+		return ExportTask{}, err
 	}
 	return ExportTask{BackupID: in.BackupID, Table: in.Table, Handle: handle, State: string(runner.StatePending),
 		Poll: orPolicy(h.ExportPoll, ExportPoll).First()}, nil
@@ -229,14 +229,14 @@ func (h *Backup) ExportShip(ctx context.Context, in ExportTask) (backup.PartRef,
 	}
 	st, err := h.Engine.ExportStatus(ctx, in.Handle)
 	if err != nil {
-		return backup.PartRef{}, named(err)
+		return backup.PartRef{}, err
 	}
 	res, err := h.Engine.ExportShip(ctx, p, t, st)
 	if err != nil {
-		return backup.PartRef{}, named(err)
+		return backup.PartRef{}, err
 	}
 	ref, err := h.Engine.PutTablePart(ctx, p, res)
-	return ref, named(err)
+	return ref, err
 }
 
 // SolrSubmit submits one collection's async BACKUP (a retry finds the first attempt).
@@ -246,7 +246,7 @@ func (h *Backup) SolrSubmit(ctx context.Context, in CollectionItem) (SolrTask, e
 		return SolrTask{}, err
 	}
 	if err := h.Engine.SolrSubmit(ctx, p, c); err != nil {
-		return SolrTask{}, named(err)
+		return SolrTask{}, err
 	}
 	return SolrTask{BackupID: in.BackupID, Collection: in.Collection, AsyncID: c.AsyncID, State: string(solr.StateSubmitted),
 		Poll: h.solrPolicy().First()}, nil
@@ -303,10 +303,10 @@ func (h *Backup) SolrShip(ctx context.Context, in SolrTask) (backup.PartRef, err
 	}
 	res, err := h.Engine.SolrShip(ctx, p, c, st)
 	if err != nil {
-		return backup.PartRef{}, named(err)
+		return backup.PartRef{}, err
 	}
 	ref, err := h.Engine.PutCollectionPart(ctx, p, res)
-	return ref, named(err)
+	return ref, err
 }
 
 // ConfigArchive archives the Atlas config folder: on the Atlas host through the agent
@@ -326,18 +326,18 @@ func (h *Backup) ConfigArchive(ctx context.Context, in ConfigItem) (ConfigTask, 
 			Key: p.Config.Key, Part: h.Engine.Layout.Part(p.BackupID, backup.ConfigPart()),
 		})
 		if err != nil {
-			return ConfigTask{}, named(err)
+			return ConfigTask{}, err
 		}
 		return ConfigTask{BackupID: p.BackupID, Mode: "agent", CommandID: cmd, InstanceID: id, State: "Pending",
 			Poll: orPolicy(h.AgentPoll, AgentPoll).First()}, nil
 	}
 	res, err := h.Engine.ArchiveConfig(ctx, p)
 	if err != nil {
-		return ConfigTask{}, named(err)
+		return ConfigTask{}, err
 	}
 	ref, err := h.Engine.PutConfigPart(ctx, p, res)
 	if err != nil {
-		return ConfigTask{}, named(err)
+		return ConfigTask{}, err
 	}
 	return ConfigTask{BackupID: p.BackupID, Mode: "direct", State: "Success", Done: true, Part: &ref}, nil
 }
@@ -357,7 +357,7 @@ func (h *Backup) ConfigStatus(ctx context.Context, in ConfigTask) (ConfigTask, e
 	}
 	st, err := h.Agent.Status(ctx, in.CommandID, in.InstanceID)
 	if err != nil {
-		return in, named(err)
+		return in, err
 	}
 	in.State = st.State
 	switch {
@@ -420,7 +420,7 @@ func (h *Backup) Finalize(ctx context.Context, in FinalizeInput) (FinalizeOutput
 	if in.Failure != nil {
 		p, err = h.Engine.FailedPlan(ctx, in.BackupID, in.Trigger)
 		if err != nil {
-			return FinalizeOutput{}, named(err)
+			return FinalizeOutput{}, err
 		}
 		r.Failures = FailureReasons(*in.Failure)
 	} else {
@@ -429,15 +429,15 @@ func (h *Backup) Finalize(ctx context.Context, in FinalizeInput) (FinalizeOutput
 			return FinalizeOutput{}, &backup.BadInput{Err: fmt.Errorf("backupId %s: no plan stored", in.BackupID)}
 		}
 		if err != nil {
-			return FinalizeOutput{}, named(err)
+			return FinalizeOutput{}, err
 		}
 		if r, err = h.Engine.CollectParts(ctx, p); err != nil {
-			return FinalizeOutput{}, named(err)
+			return FinalizeOutput{}, err
 		}
 	}
 	m, err := h.Engine.Finalize(ctx, p, r)
 	if err != nil {
-		return FinalizeOutput{}, named(err)
+		return FinalizeOutput{}, err
 	}
 	return h.summary(m), nil
 }

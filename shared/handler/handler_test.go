@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
@@ -25,9 +26,14 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
-// errorType is the errorType aws-lambda-go reports for err (lambda/errors.go:
-// the name of the type, or of the type pointed to).
+// errorType is the errorType the Lambda runtime reports for what a step handler returns
+// at the boundary (step: lambdaError; aws-lambda-go passes a
+// messages.InvokeResponse_Error through and otherwise names the Go type).
 func errorType(err error) string {
+	err = lambdaError(err)
+	if ive, ok := err.(messages.InvokeResponse_Error); ok {
+		return ive.Type
+	}
 	t := reflect.TypeOf(err)
 	if t.Kind() == reflect.Pointer {
 		return t.Elem().Name()
@@ -185,30 +191,6 @@ func TestFailureReasons(t *testing.T) {
 	}
 	if got := FailureReasons(Failure{Error: "States.Timeout", Cause: ""}); !reflect.DeepEqual(got, []string{"States.Timeout: (no cause given)"}) {
 		t.Fatalf("%q", got)
-	}
-}
-
-func TestNamed(t *testing.T) {
-	tests := []struct {
-		err  error
-		want string
-	}{
-		{&backup.SolrBackupFailed{Err: errors.New("x")}, "SolrBackupFailed"},
-		{errors.Join(errors.New("ctx"), &backup.StoreFailed{Err: errors.New("x")}), "StoreFailed"},
-		{&backup.ErrAlreadySucceeded{BackupID: "x"}, "ErrAlreadySucceeded"},
-		{errors.New("plain"), "StepFailed"},
-		{&PollFailed{Err: errors.New("x")}, "PollFailed"},
-		{&restore.Refused{Problems: []string{"x"}}, "Refused"},
-		{&restore.ArtifactMismatch{Err: errors.New("x")}, "ArtifactMismatch"},
-	}
-	for _, tt := range tests {
-		if got := errorType(named(tt.err)); got != tt.want {
-			t.Errorf("named(%v) = %s, want %s", tt.err, got, tt.want)
-		}
-	}
-	_, err := Broken(errors.New("config: bad"))(context.Background(), nil)
-	if errorType(err) != "BadInput" {
-		t.Errorf("Broken: %T", err)
 	}
 }
 

@@ -77,7 +77,7 @@ func (h *Restore) putState(ctx context.Context, id, name string, v any) (string,
 	}
 	key := h.Engine.Layout.RestoreState(id, name)
 	if _, err := h.Engine.Store.Put(ctx, key, bytes.NewReader(b)); err != nil {
-		return "", &restore.FetchFailed{Err: fmt.Errorf("write restore state %s: %w", h.Engine.Store.URL(key), err)}
+		return "", &restore.StoreFailed{Err: fmt.Errorf("write %s: %w", h.Engine.Store.URL(key), err)}
 	}
 	return key, nil
 }
@@ -104,7 +104,7 @@ func (h *Restore) plan(ctx context.Context, id string) (*restore.Plan, error) {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, &restore.BadInput{Err: fmt.Errorf("restoreId %s: no plan stored: run Plan first", id)}
 		}
-		return nil, &PollFailed{Err: fmt.Errorf("read restore plan %s: %w", id, err)}
+		return nil, &restore.StoreFailed{Err: fmt.Errorf("read the plan of restore %s: %w", id, err)}
 	}
 	return &p, nil
 }
@@ -127,7 +127,7 @@ func (h *Restore) Plan(ctx context.Context, req RestorePlanRequest) (RestorePlan
 	in.RestoreID = req.RestoreID
 	p, err := h.Engine.Plan(ctx, in)
 	if err != nil {
-		return RestorePlanOutput{}, named(err)
+		return RestorePlanOutput{}, err
 	}
 	if _, err := h.putState(ctx, p.RestoreID, "plan", p); err != nil {
 		return RestorePlanOutput{}, err
@@ -180,15 +180,15 @@ func (h *Restore) Fetch(ctx context.Context, in RestoreItem) (RestoreItem, error
 		if err != nil {
 			return in, err
 		}
-		return in, named(h.Engine.FetchTable(ctx, p, t))
+		return in, h.Engine.FetchTable(ctx, p, t)
 	case restore.PartSolr:
 		c, err := collectionPlan(p, in.Name)
 		if err != nil {
 			return in, err
 		}
-		return in, named(h.Engine.FetchCollection(ctx, p, c))
+		return in, h.Engine.FetchCollection(ctx, p, c)
 	case restore.PartConfig:
-		return in, named(h.Engine.FetchConfig(ctx, p))
+		return in, h.Engine.FetchConfig(ctx, p)
 	}
 	return in, &restore.BadInput{Err: fmt.Errorf("part: must be hbase, solr or config, got %q", in.Part)}
 }
@@ -214,11 +214,11 @@ func (h *Restore) TableImport(ctx context.Context, in RestoreItem) (RestoreTask,
 		return RestoreTask{}, err
 	}
 	if err := h.Engine.CreateTable(ctx, p, t); err != nil {
-		return RestoreTask{}, named(err)
+		return RestoreTask{}, err
 	}
 	handle, err := h.Engine.ImportSubmit(h.submitCtx(ctx), p, t)
 	if err != nil {
-		return RestoreTask{}, named(err)
+		return RestoreTask{}, err
 	}
 	return RestoreTask{RestoreItem: in, Phase: "import", Handle: handle, ImportHandle: handle, Poll: h.jobPolicy().First()}, nil
 }
@@ -269,7 +269,7 @@ func (h *Restore) TableCheckSubmit(ctx context.Context, in RestoreTask) (Restore
 	}
 	handle, err := h.Engine.CheckSubmit(h.submitCtx(ctx), p, t, imported)
 	if err != nil {
-		return in, named(err)
+		return in, err
 	}
 	return RestoreTask{RestoreItem: in.RestoreItem, Phase: "check", Handle: handle, ImportHandle: in.ImportHandle, Poll: h.jobPolicy().First()}, nil
 }
@@ -290,7 +290,7 @@ func (h *Restore) TableCheck(ctx context.Context, in RestoreTask) (RestorePartOu
 	}
 	res, err := h.Engine.CheckTable(ctx, p, t, exported)
 	if err != nil {
-		return RestorePartOutput{}, named(err)
+		return RestorePartOutput{}, err
 	}
 	key, err := h.putState(ctx, p.RestoreID, "hbase-"+store.TableSegment(t.Table), res)
 	return RestorePartOutput{RestoreItem: in.RestoreItem, Target: res.Target, Match: res.Match, Key: key}, err
@@ -308,10 +308,10 @@ func (h *Restore) CollectionSubmit(ctx context.Context, in RestoreItem) (Restore
 		return RestoreTask{}, err
 	}
 	if err := h.Engine.PrepareCollection(ctx, p, c); err != nil {
-		return RestoreTask{}, named(err)
+		return RestoreTask{}, err
 	}
 	if err := h.Engine.RestoreSubmit(ctx, p, c); err != nil {
-		return RestoreTask{}, named(err)
+		return RestoreTask{}, err
 	}
 	return RestoreTask{RestoreItem: in, Phase: "restore", Handle: c.AsyncID, State: string(solr.StateSubmitted), Poll: h.solrPolicy().First()}, nil
 }
@@ -371,7 +371,7 @@ func (h *Restore) CollectionCheck(ctx context.Context, in RestoreTask) (RestoreP
 	}
 	res, err := h.Engine.CheckCollection(ctx, p, c, st)
 	if err != nil {
-		return RestorePartOutput{}, named(err)
+		return RestorePartOutput{}, err
 	}
 	key, err := h.putState(ctx, p.RestoreID, "solr-"+c.Collection, res)
 	return RestorePartOutput{RestoreItem: in.RestoreItem, Target: res.Target, Match: res.Match, Key: key}, err
@@ -388,7 +388,7 @@ func (h *Restore) Config(ctx context.Context, in RestoreItem) (RestorePartOutput
 	}
 	res, err := h.Engine.RestoreConfig(ctx, p)
 	if err != nil {
-		return RestorePartOutput{}, named(err)
+		return RestorePartOutput{}, err
 	}
 	key, err := h.putState(ctx, p.RestoreID, "config", res)
 	return RestorePartOutput{RestoreItem: in, Target: res.Target, Match: res.Match, Key: key}, err
