@@ -321,8 +321,12 @@ func (h *Backup) ConfigArchive(ctx context.Context, in ConfigItem) (ConfigTask, 
 		if h.Agent == nil {
 			return ConfigTask{}, &backup.BadInput{Err: errors.New("atlas.agentInstanceId is set but this function has no agent document (AGENT_DOCUMENT)")}
 		}
+		loc, err := store.ParseURL(h.Engine.Cfg.Store)
+		if err != nil {
+			return ConfigTask{}, &backup.BadInput{Err: fmt.Errorf("store: %w", err)}
+		}
 		cmd, err := h.Agent.Send(ctx, id, AgentArchiveRequest{
-			BackupID: p.BackupID, ConfDir: p.Config.Dir, Store: h.Engine.Cfg.Store,
+			BackupID: p.BackupID, ConfDir: p.Config.Dir, Store: loc,
 			Key: p.Config.Key, Part: h.Engine.Layout.Part(p.BackupID, backup.ConfigPart()),
 		})
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,7 +134,7 @@ func TestPollPolicy(t *testing.T) {
 }
 
 func TestAgentParameters(t *testing.T) {
-	ok := AgentArchiveRequest{BackupID: "20261125T151200Z-0a1b2c", ConfDir: "/etc/atlas/conf", Store: "s3://my-backups/atlas",
+	ok := AgentArchiveRequest{BackupID: "20261125T151200Z-0a1b2c", ConfDir: "/etc/atlas/conf", Store: store.Location{Scheme: "s3", Bucket: "my-backups", Prefix: "atlas"},
 		Key: "atlas/prod/20261125T151200Z-0a1b2c/config/atlas-conf.tar.gz", Part: "atlas/prod/20261125T151200Z-0a1b2c/parts/config.json"}
 	if p, err := AgentParameters(ok); err != nil || p["confDir"][0] != "/etc/atlas/conf" || len(p) != 5 {
 		t.Fatalf("%v %v", p, err)
@@ -147,10 +148,13 @@ func TestAgentParameters(t *testing.T) {
 		{"subshell in key", func(r *AgentArchiveRequest) { r.Key = "atlas/$(id)" }, "key"},
 		{"traversal in dir", func(r *AgentArchiveRequest) { r.ConfDir = "/etc/../root" }, "confDir"},
 		{"traversal in part", func(r *AgentArchiveRequest) { r.Part = "atlas/../x" }, "part"},
-		{"newline in store", func(r *AgentArchiveRequest) { r.Store = "s3://b/x\nreboot" }, "store"},
+		{"newline in store", func(r *AgentArchiveRequest) {
+			r.Store = store.Location{Scheme: "s3", Bucket: "bkt", Prefix: "x\nreboot"}
+		}, "store"},
+		{"key outside the prefix", func(r *AgentArchiveRequest) { r.Key = "other/prod/x.tar.gz" }, "key"},
 		{"space in id", func(r *AgentArchiveRequest) { r.BackupID = "a b" }, "backupId"},
 		{"relative dir", func(r *AgentArchiveRequest) { r.ConfDir = "etc/atlas" }, "confDir"},
-		{"http store", func(r *AgentArchiveRequest) { r.Store = "http://x" }, "store"},
+		{"unparsed store", func(r *AgentArchiveRequest) { r.Store = store.Location{Scheme: "http", Bucket: "x"} }, "store"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,6 +182,11 @@ func TestAgentPatternsMatchTemplate(t *testing.T) {
 		if m == nil || m[1] != pat {
 			t.Errorf("template allowedPattern of %s = %v, want %s", name, m, pat)
 		}
+	}
+	// the store prefix the template builds its IAM ARNs from follows the store's rule
+	m := regexp.MustCompile(`(?s)\n  StorePrefix:\n.*?AllowedPattern: "([^"]+)"\n    MaxLength: ([0-9]+)`).FindStringSubmatch(string(b))
+	if m == nil || m[1] != store.PrefixPattern || m[2] != strconv.Itoa(store.MaxPrefixLen) {
+		t.Errorf("template StorePrefix AllowedPattern/MaxLength = %q, want %s and %d", m, store.PrefixPattern, store.MaxPrefixLen)
 	}
 	if n := strings.Count(doc[:strings.Index(doc, "mainSteps:")], "allowedPattern:"); n != 6 {
 		t.Errorf("%d parameters with allowedPattern, want all 6", n)
@@ -249,10 +258,15 @@ func TestStart(t *testing.T) {
 func fileEngine(t *testing.T) *backup.Engine {
 	t.Helper()
 	dir := t.TempDir()
-	st, prefix, err := store.Open(context.Background(), "file://"+dir, nil)
+	loc, err := store.ParseURL("file://" + dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	st, err := store.Open(context.Background(), loc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := loc.Prefix
 	cfg := config.Defaults()
 	cfg.Cluster = "prod"
 	return &backup.Engine{Cfg: cfg, Store: st, Layout: store.Layout{Prefix: prefix, Cluster: "prod"}, Log: zerolog.Nop()}

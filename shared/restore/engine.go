@@ -201,7 +201,11 @@ func NewRestoreID(now time.Time) string {
 // identity runs HBase commands as the hbase principal, with a ticket cache of this
 // restore's own.
 func (e *Engine) identity(restoreID string) hbase.Identity {
-	return hbase.Identity{Principal: e.Cfg.HBase.Principal, Keytab: e.HBaseKeytab, CCache: e.ccache(restoreID)}
+	id := hbase.Identity{Principal: e.Cfg.HBase.Principal, Keytab: e.HBaseKeytab, CCache: e.ccache(restoreID)}
+	if e.Cfg.HBase.Runner.Type == config.RunnerLocal {
+		id.Krb5Conf = e.Cfg.Kerberos.Krb5Conf // the commands run here: the tool's realm
+	}
+	return id
 }
 
 func (e *Engine) ccache(restoreID string) string {

@@ -1,0 +1,57 @@
+package hostpath
+
+import (
+	"fmt"
+	"strings"
+)
+
+// MaxLen bounds a path (the host agent's SSM document takes confDir up to this length:
+// template.yaml AgentDocument).
+const MaxLen = 1000
+
+// Rule says what Validate accepts, for error messages.
+const Rule = "must be an absolute path of '/'-separated segments of letters, digits and ._@+=,- (not . or .., not starting with -), not / itself, at most 1000 characters"
+
+// Validate checks p: absolute; segments of [A-Za-z0-9._@+=,-], none empty (one trailing
+// '/' is allowed), ".", ".." or starting with '-'; not "/" itself; at most MaxLen bytes.
+// Such a path is one argv word, needs no quoting in the agent's single-quoted SSM
+// command, and names the same file on every host.
+func Validate(p string) error {
+	if p == "" {
+		return fmt.Errorf("path is empty: %s", Rule)
+	}
+	if len(p) > MaxLen {
+		return fmt.Errorf("path %.40q...: longer than %d characters: %s", p, MaxLen, Rule)
+	}
+	if p[0] != '/' || p == "/" {
+		return fmt.Errorf("path %q: %s", p, Rule)
+	}
+	body := strings.TrimSuffix(p[1:], "/")
+	for _, seg := range strings.Split(body, "/") {
+		if !segmentOK(seg) {
+			return fmt.Errorf("path %q: segment %q: %s", p, seg, Rule)
+		}
+	}
+	return nil
+}
+
+func segmentOK(seg string) bool {
+	if seg == "" || seg == "." || seg == ".." || seg[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._@+=,-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// Clean returns p without its trailing '/' (Validate(p) must hold).
+func Clean(p string) string {
+	if len(p) > 1 {
+		return strings.TrimSuffix(p, "/")
+	}
+	return p
+}
