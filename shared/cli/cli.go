@@ -262,8 +262,12 @@ func (a *app) backup(ctx context.Context, args []string) int {
 		a.errorf("backup takes no arguments, got %q", pos)
 		return ExitUsage
 	}
+	// the request's own rules (backup.PlanInput.Validate), named by their flags
 	if err := (backup.PlanInput{BackupID: *id, Trigger: manifest.Trigger{Source: *trigger, Detail: *detail}}).Validate(); err != nil {
-		a.errorf("%v", err)
+		msg := strings.NewReplacer("backupId:", "--id:", "trigger.source:", "--trigger:", "trigger.detail:", "--detail:").Replace(err.Error())
+		for _, line := range strings.Split(msg, "\n") {
+			a.errorf("%s", line)
+		}
 		return ExitUsage
 	}
 	cfg, ok := a.load()

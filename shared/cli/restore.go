@@ -84,8 +84,9 @@ func (a *app) drill(ctx context.Context, args []string) int {
 }
 
 func (a *app) runRestore(ctx context.Context, in restore.PlanInput) int {
-	if err := in.Validate(); err != nil {
-		for _, line := range strings.Split(err.Error(), "\n") {
+	if err := in.Validate(); err != nil { // the request's own rules, named by their flags
+		msg := strings.NewReplacer("suffix ", "--suffix ", "config target:", "--target:", "only:", "--only:").Replace(err.Error())
+		for _, line := range strings.Split(msg, "\n") {
 			a.errorf("%s", line)
 		}
 		return ExitUsage
