@@ -61,6 +61,11 @@ deploy: ## deploy dist/packaged.yaml (documented in README "Serverless"; needs A
 sfn-e2e: ## backup and restore state machines end to end on this host: functions under aws-lambda-rie, statemachine/*.asl.json under aws-local-stepfunctions, the local stack behind
 	scripts/sfn-e2e
 
+.PHONY: lifecycle
+lifecycle: ## retention, lock, hooks and events acceptance on the stack with the full 30 backups in a row (make test runs 10)
+	scripts/stack status >/dev/null 2>&1 || scripts/stack up
+	LIFECYCLE_BACKUPS=30 $(GO) test -tags integration -count=1 -timeout 90m -v -run 'TestRetentionManyBackups|TestLockTwoCLIs|TestHooks' ./cmd/atlas-backup/
+
 .PHONY: demo
 demo: ## the main job end to end: stack up, seed, backup into S3 (moto), verify, summary
 	scripts/demo

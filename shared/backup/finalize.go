@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/atlas-backup/atlas-backup/shared/hooks"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
@@ -18,6 +19,9 @@ type Results struct {
 	Collections []manifest.Collection `json:"collections"`
 	Config      *manifest.Config      `json:"config"`
 	Failures    []string              `json:"failures"`
+	// Hooks: the preBackup hooks' results (Finalize reads them from the store when
+	// empty, and adds the postBackup hooks').
+	Hooks []hooks.Result `json:"hooks,omitempty"`
 }
 
 // Finalize decides the status, writes the manifest last, and moves `latest` only when
@@ -26,6 +30,21 @@ type Results struct {
 // store with its recorded size. It returns the manifest even when writing it failed (the
 // error says so), so the caller can still show or keep it.
 func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Manifest, error) {
+	if len(r.Hooks) == 0 {
+		var pre []hooks.Result
+		if err := e.GetPart(ctx, p.BackupID, partHooksPre, &pre); err == nil {
+			r.Hooks = pre
+		}
+	}
+	// postBackup hooks run whatever happened (a start after a stop), before the
+	// manifest, which records them; a failed one with onError fail is a reason.
+	if post := e.Cfg.Hooks.PostBackup; len(post) > 0 {
+		res, err := e.hookRunner(p).Run(context.WithoutCancel(ctx), hooks.PostBackup, p.BackupID, post)
+		r.Hooks = append(r.Hooks, res...)
+		if err != nil {
+			r.Failures = append(r.Failures, err.Error())
+		}
+	}
 	m := &manifest.Manifest{
 		FormatVersion: manifest.Version,
 		BackupID:      p.BackupID,
@@ -41,6 +60,7 @@ func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Ma
 		Reasons:       append([]string(nil), r.Failures...),
 		Window:        manifest.Window{HBaseStartMs: p.HBaseStartMs, HBaseEndMs: p.HBaseEndMs},
 		Tool:          manifest.Tool{Name: "atlas-backup", Version: e.ToolVersion},
+		Hooks:         r.Hooks,
 	}
 	if m.HBase == nil {
 		m.HBase = []manifest.Table{}
@@ -185,4 +205,62 @@ func ReadLatest(ctx context.Context, st store.Store, l store.Layout) (*manifest.
 func ReadManifest(ctx context.Context, st store.Store, l store.Layout, id string) (*manifest.Manifest, error) {
 	e := &Engine{Store: st, Layout: l}
 	return e.readManifest(ctx, id)
+}
+
+// WriteDrill records a drill's result beside the backup's manifest.
+func WriteDrill(ctx context.Context, st store.Store, l store.Layout, d manifest.Drill) error {
+	if err := store.ValidateComponent(d.BackupID); err != nil {
+		return fmt.Errorf("drill record: backup id: %w", err)
+	}
+	if len(d.Problems) > 5 {
+		d.Problems = append(d.Problems[:5:5], fmt.Sprintf("... and %d more", len(d.Problems)-5))
+	}
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return fmt.Errorf("drill record: %w", err)
+	}
+	if _, err := st.Put(ctx, l.Drill(d.BackupID), bytes.NewReader(append(b, '\n'))); err != nil {
+		return fmt.Errorf("write drill record %s: %w", st.URL(l.Drill(d.BackupID)), err)
+	}
+	return nil
+}
+
+// ReadDrill reads the newest drill's result of a backup (store.ErrNotFound: never drilled).
+func ReadDrill(ctx context.Context, st store.Store, l store.Layout, id string) (*manifest.Drill, error) {
+	rc, err := st.Get(ctx, l.Drill(id))
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var d manifest.Drill
+	if err := json.NewDecoder(io.LimitReader(rc, 1<<20)).Decode(&d); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", st.URL(l.Drill(id)), err)
+	}
+	return &d, nil
+}
+
+// partHooksPre keeps the preBackup hooks' results for Finalize.
+const partHooksPre = "hooks-preBackup"
+
+// hookRunner runs the operator's hooks on the HBase runner.
+func (e *Engine) hookRunner(p *Plan) *hooks.Runner {
+	return &hooks.Runner{Runner: e.Runner, Poll: e.Poll, Now: e.Now,
+		Env: map[string]string{"ATLAS_BACKUP_CLUSTER": e.Cfg.Cluster, "ATLAS_BACKUP_ID": p.BackupID, "ATLAS_BACKUP_RUN_ID": p.BackupID},
+		Progress: func(phase, name, state, msg string) {
+			e.emit(Event{BackupID: p.BackupID, Part: "hook", Name: phase + " " + name, Phase: state, Message: msg})
+		}}
+}
+
+// PreHooks runs the preBackup hooks, before any export, and keeps their results for
+// the manifest. *hooks.HookFailed when one with onError fail did not succeed: the backup
+// stops there (Finalize writes it FAILED, naming the hook).
+func (e *Engine) PreHooks(ctx context.Context, p *Plan) ([]hooks.Result, error) {
+	if len(e.Cfg.Hooks.PreBackup) == 0 {
+		return nil, nil
+	}
+	res, err := e.hookRunner(p).Run(ctx, hooks.PreBackup, p.BackupID, e.Cfg.Hooks.PreBackup)
+	if _, perr := e.PutPart(ctx, p.BackupID, partHooksPre, res); perr != nil && err == nil {
+		return res, &StoreFailed{Err: perr}
+	}
+	return res, err
 }

@@ -21,7 +21,7 @@ import (
 const (
 	partConfig = "config"
 	// partPreflight keeps the plan built before a failed preflight (it is not stored
-	// at Layout.Lock), so a FAILED manifest can still say what was planned.
+	// at Layout.Plan), so a FAILED manifest can still say what was planned.
 	partPreflight = "preflight-plan"
 )
 

@@ -28,7 +28,7 @@ type PlanInput struct {
 	Trigger  manifest.Trigger `json:"trigger"`
 }
 
-// Plan is everything decided before work starts. It is stored at Layout.Lock(id) so a
+// Plan is everything decided before work starts. It is stored at Layout.Plan(id) so a
 // second run of the same id (a retry, a killed CLI) resumes with the same async ids,
 // export folders and time window.
 type Plan struct {
@@ -75,6 +75,7 @@ type ConfigPlan struct {
 var (
 	triggerSources = map[string]bool{"cli": true, "schedule": true, "pre-upgrade": true, "on-demand": true}
 	detailRe       = regexp.MustCompile(`^[\x20-\x7E]{0,256}$`)
+	fieldRe        = regexp.MustCompile(`^[\x20-\x7E]{0,64}$`)
 )
 
 // Validate checks the request without looking at any server: what Plan refuses as
@@ -93,6 +94,12 @@ func validateInput(in PlanInput) error {
 	}
 	if !detailRe.MatchString(in.Trigger.Detail) {
 		errs = append(errs, errors.New("trigger.detail: must be at most 256 printable ASCII characters on one line"))
+	}
+	for _, f := range []struct{ name, v string }{{"trigger.requestId", in.Trigger.RequestID}, {"trigger.ticket", in.Trigger.Ticket},
+		{"trigger.targetVersion", in.Trigger.TargetVersion}, {"trigger.requestedBy", in.Trigger.RequestedBy}} {
+		if !fieldRe.MatchString(f.v) {
+			errs = append(errs, fmt.Errorf("%s: must be at most 64 printable ASCII characters", f.name))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -190,7 +197,7 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	if err != nil {
 		return p, fmt.Errorf("plan: %w", err)
 	}
-	if _, err := e.Store.PutIfAbsent(ctx, e.Layout.Lock(id), bytes.NewReader(b)); err != nil {
+	if _, err := e.Store.PutIfAbsent(ctx, e.Layout.Plan(id), bytes.NewReader(b)); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			// Another run of the same id planned first: follow its plan.
 			prev, lerr := e.loadPlan(ctx, id)
@@ -207,8 +214,15 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	return p, nil
 }
 
+// loadPlan reads the stored plan of id: Layout.Plan, or Layout.LegacyPlan for a
+// backup planned before the plan got its own name.
 func (e *Engine) loadPlan(ctx context.Context, id string) (*Plan, error) {
-	rc, err := e.Store.Get(ctx, e.Layout.Lock(id))
+	key := e.Layout.Plan(id)
+	rc, err := e.Store.Get(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		key = e.Layout.LegacyPlan(id)
+		rc, err = e.Store.Get(ctx, key)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +232,7 @@ func (e *Engine) loadPlan(ctx context.Context, id string) (*Plan, error) {
 		return nil, fmt.Errorf("read plan of %s: %w", id, err)
 	}
 	if p.BackupID != id {
-		return nil, fmt.Errorf("plan at %s names backup %q", e.Layout.Lock(id), p.BackupID)
+		return nil, fmt.Errorf("plan at %s names backup %q", key, p.BackupID)
 	}
 	return &p, nil
 }

@@ -31,9 +31,18 @@ func (e *Engine) Run(ctx context.Context, in PlanInput) (*manifest.Manifest, err
 		return m, err
 	}
 
+	pre, err := e.PreHooks(ctx, p)
+	if err != nil {
+		m, ferr := e.Finalize(ctx, p, Results{Failures: []string{err.Error()}, Hooks: pre})
+		if ferr != nil {
+			return m, fmt.Errorf("%w (and the FAILED manifest could not be written: %w)", err, ferr)
+		}
+		return m, err
+	}
+
 	var (
 		mu  sync.Mutex
-		r   Results
+		r   = Results{Hooks: pre}
 		wg  sync.WaitGroup
 		sem = make(chan struct{}, e.Cfg.Concurrency)
 	)

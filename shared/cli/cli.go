@@ -21,6 +21,8 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/clients"
 	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/events"
+	"github.com/atlas-backup/atlas-backup/shared/lock"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
@@ -50,7 +52,9 @@ Commands:
   restore <id>      put a backup back: [--only hbase,solr,config] [--suffix S]
                     [--target DIR] [--yes]; stop Atlas first
   drill <id>        restore into scratch names, compare with the manifest, drop them
-                    [--suffix S]
+                    [--suffix S]; "latest" drills the latest backup
+  forget            apply the retention policy: [--dry-run] [--prune]
+  unlock            release a stale cluster lock (--force: a live one too)
   agent archive-config --dir D --store URL --key K [--part P]
                     the host agent (run by SSM on the Atlas host): archive D into the store
   version           print the version
@@ -67,8 +71,8 @@ Example:
 
 Exit codes: 0 ok, 1 backup failed/partial, verify or drill mismatch, restore failed,
 2 usage or invalid input (named field and rule; nothing was contacted), 3 unknown backup
-id, 4 restore/drill refused before anything was changed, 130 interrupted (run again to
-resume a backup).
+id, 4 restore/drill refused before anything was changed, 5 the cluster is locked by
+another backup, restore or forget (named), 130 interrupted (run again to resume a backup).
 `
 
 type app struct {
@@ -114,6 +118,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return a.restore(ctx, cargs)
 	case "drill":
 		return a.drill(ctx, cargs)
+	case "forget":
+		return a.forget(ctx, cargs)
+	case "unlock":
+		return a.unlock(ctx, cargs)
 	case "agent":
 		return a.agent(ctx, cargs)
 	case "version":
@@ -150,6 +158,10 @@ func (a *app) commandFlags(name string) *flag.FlagSet {
 		restoreFlags(fs)
 	case "drill":
 		drillFlags(fs)
+	case "forget":
+		forgetFlags(fs)
+	case "unlock":
+		unlockFlags(fs)
 	case "agent archive-config":
 		agentFlags(fs)
 	}
@@ -237,23 +249,25 @@ func inProgressFile(cfg config.Config) string {
 }
 
 type backupOpts struct {
-	id, trigger, detail *string
-	fresh               *bool
+	id, trigger, detail, ticket, targetVersion *string
+	fresh                                      *bool
 }
 
 func backupFlags(fs *flag.FlagSet) backupOpts {
 	return backupOpts{
-		id:      fs.String("id", "", "backup `id` (default: resume the interrupted one, else a new id)"),
-		fresh:   fs.Bool("new", false, "start a new backup even if an interrupted one could be resumed"),
-		trigger: fs.String("trigger", "cli", "what started this backup: cli, schedule, pre-upgrade, on-demand"),
-		detail:  fs.String("detail", "", "free `text` recorded with the trigger (e.g. an upgrade ticket)"),
+		id:            fs.String("id", "", "backup `id` (default: resume the interrupted one, else a new id)"),
+		fresh:         fs.Bool("new", false, "start a new backup even if an interrupted one could be resumed"),
+		trigger:       fs.String("trigger", "cli", "what started this backup: cli, schedule, pre-upgrade, on-demand"),
+		detail:        fs.String("detail", "", "free `text` recorded with the trigger"),
+		ticket:        fs.String("ticket", "", "the change `ticket` this backup is for (recorded, and in the completion event)"),
+		targetVersion: fs.String("target-version", "", "the `version` an upgrade goes to (recorded, and in the completion event)"),
 	}
 }
 
 func (a *app) backup(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	o := backupFlags(fs)
-	id, fresh, trigger, detail := o.id, o.fresh, o.trigger, o.detail
+	id, fresh, trigger, detail, ticket, targetVersion := o.id, o.fresh, o.trigger, o.detail, o.ticket, o.targetVersion
 	pos, code, ok := a.parse("backup", fs, args)
 	if !ok {
 		return code
@@ -263,8 +277,8 @@ func (a *app) backup(ctx context.Context, args []string) int {
 		return ExitUsage
 	}
 	// the request's own rules (backup.PlanInput.Validate), named by their flags
-	if err := (backup.PlanInput{BackupID: *id, Trigger: manifest.Trigger{Source: *trigger, Detail: *detail}}).Validate(); err != nil {
-		msg := strings.NewReplacer("backupId:", "--id:", "trigger.source:", "--trigger:", "trigger.detail:", "--detail:").Replace(err.Error())
+	if err := (backup.PlanInput{BackupID: *id, Trigger: manifest.Trigger{Source: *trigger, Detail: *detail, Ticket: *ticket, TargetVersion: *targetVersion}}).Validate(); err != nil {
+		msg := strings.NewReplacer("backupId:", "--id:", "trigger.source:", "--trigger:", "trigger.detail:", "--detail:", "trigger.ticket:", "--ticket:", "trigger.targetVersion:", "--target-version:").Replace(err.Error())
 		for _, line := range strings.Split(msg, "\n") {
 			a.errorf("%s", line)
 		}
@@ -299,6 +313,17 @@ func (a *app) backup(ctx context.Context, args []string) int {
 		return ExitUsage
 	}
 	defer set.Close()
+	lctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	held, code := a.takeLock(lctx, set, lock.OpBackup, *id, "", cancel)
+	if held == nil {
+		return code
+	}
+	defer func() {
+		if err := held.release(ctx); err != nil {
+			a.errorf("warning: release the cluster lock: %v", err)
+		}
+	}()
 	if err := os.WriteFile(ip, []byte(*id+"\n"), 0o600); err != nil {
 		a.errorf("record in-progress backup: %v", err)
 		return ExitFailed
@@ -306,7 +331,11 @@ func (a *app) backup(ctx context.Context, args []string) int {
 	eng := set.Engine(log.With().Str("backupId", *id).Logger(), Version)
 	eng.Progress = a.progress
 	fmt.Fprintf(a.stderr, "backup %s of cluster %s into %s\n", *id, cfg.Cluster, set.Store.URL(set.Layout.Backup(*id)))
-	m, err := eng.Run(ctx, backup.PlanInput{BackupID: *id, Trigger: manifest.Trigger{Source: *trigger, Detail: *detail}})
+	m, err := eng.Run(lctx, backup.PlanInput{BackupID: *id, Trigger: manifest.Trigger{Source: *trigger, Detail: *detail, Ticket: *ticket, TargetVersion: *targetVersion}})
+	if lockLost(lctx) {
+		a.errorf("backup %s stopped: the cluster lock was taken over; run the same command again to resume it", *id)
+		return ExitLocked
+	}
 	if ctx.Err() != nil {
 		a.errorf("interrupted: run the same command again to resume backup %s", *id)
 		return ExitInterrupted
@@ -338,6 +367,16 @@ func (a *app) backup(ctx context.Context, args []string) int {
 			}
 		}
 	}
+	var ret *events.Retention
+	if m.Status == manifest.Succeeded {
+		ret = a.afterBackup(lctx, set, m.BackupID, log)
+	}
+	ev := events.Backup(m, set.Store.URL(set.Layout.Manifest(m.BackupID)), set.Layout.Manifest(m.BackupID), "cli", "")
+	if d, ok := ev.Detail.(events.BackupDetail); ok {
+		d.Retention = ret
+		ev.Detail = d
+	}
+	a.publish(ctx, set, ev)
 	a.report(m)
 	if m.Status != manifest.Succeeded {
 		return ExitFailed
@@ -420,6 +459,7 @@ func (a *app) list(ctx context.Context, args []string) int {
 		FinishedAt time.Time       `json:"finishedAt"`
 		Trigger    string          `json:"trigger"`
 		Latest     bool            `json:"latest"`
+		Drill      *manifest.Drill `json:"drill,omitempty"`
 	}
 	var rows []row
 	for _, id := range ids {
@@ -428,7 +468,8 @@ func (a *app) list(ctx context.Context, args []string) int {
 			a.errorf("manifest %s: %v", id, err)
 			continue
 		}
-		rows = append(rows, row{m.BackupID, m.Status, m.StartedAt, m.FinishedAt, m.Trigger.Source, latest != nil && latest.BackupID == id})
+		d, _ := backup.ReadDrill(ctx, set.Store, set.Layout, id)
+		rows = append(rows, row{m.BackupID, m.Status, m.StartedAt, m.FinishedAt, m.Trigger.Source, latest != nil && latest.BackupID == id, d})
 	}
 	if a.output == "json" {
 		if rows == nil {
@@ -438,13 +479,13 @@ func (a *app) list(ctx context.Context, args []string) int {
 		return ExitOK
 	}
 	w := tabwriter.NewWriter(a.stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(w, "BACKUP ID\tSTATUS\tSTARTED\tDURATION\tTRIGGER\t")
+	fmt.Fprintln(w, "BACKUP ID\tSTATUS\tSTARTED\tDURATION\tTRIGGER\tDRILL\t")
 	for _, r := range rows {
 		mark := ""
 		if r.Latest {
 			mark = "latest"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", r.BackupID, r.Status, r.StartedAt.Format(time.RFC3339), r.FinishedAt.Sub(r.StartedAt).Round(time.Second), r.Trigger, mark)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.BackupID, r.Status, r.StartedAt.Format(time.RFC3339), r.FinishedAt.Sub(r.StartedAt).Round(time.Second), r.Trigger, drillCell(r.Drill), mark)
 	}
 	w.Flush()
 	return ExitOK

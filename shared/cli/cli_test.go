@@ -35,6 +35,10 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{name: "describe needs one id", args: []string{"--config", bad, "describe"}, code: ExitUsage, stderr: []string{"exactly one backup id"}},
 		{name: "describe hostile id", args: []string{"--config", bad, "describe", "../etc"}, code: ExitUsage, stderr: []string{"backup id:"}},
 		{name: "backup takes no args", args: []string{"--config", bad, "backup", "extra"}, code: ExitUsage, stderr: []string{"no arguments"}},
+		{name: "forget takes no args", args: []string{"--config", bad, "forget", "b1"}, code: ExitUsage, stderr: []string{"forget takes no arguments"}},
+		{name: "forget bad flag", args: []string{"--config", bad, "forget", "--keep-last", "3"}, code: ExitUsage, stderr: []string{"keep-last"}},
+		{name: "forget invalid config", args: []string{"--config", bad, "forget", "--dry-run"}, code: ExitUsage, stderr: []string{"invalid config"}},
+		{name: "unlock bad flag", args: []string{"--config", bad, "unlock", "--now"}, code: ExitUsage, stderr: []string{"now"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

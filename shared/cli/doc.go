@@ -1,5 +1,5 @@
 // Package cli is the atlas-backup command line: backup, list, describe, verify, restore,
-// drill, and the host agent. It parses flags, loads the config, wires the clients and calls the
+// drill, forget, unlock, and the host agent. It parses flags, loads the config, wires the clients and calls the
 // shared steps; progress goes to stderr, results to stdout (text or --output json).
 //
 // Exit codes:
@@ -13,6 +13,8 @@
 //	4  restore or drill refused before any server was changed: the manifest is not
 //	   SUCCEEDED, a stored object is missing or altered, a target table holds rows or
 //	   a target collection or config folder exists without --yes, a drill's scratch
-//	   names collide, Atlas still answers
+//	   names collide, Atlas still answers, a preRestore hook failed
+//	5  the cluster is locked by another backup, restore or forget (named), unlock
+//	   refused a live lock, or this run's lock was taken over
 //	130 interrupted (the backup can be resumed by running the same command again)
 package cli

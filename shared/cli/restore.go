@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/lock"
 	"github.com/atlas-backup/atlas-backup/shared/restore"
 )
 
@@ -106,18 +108,55 @@ func (a *app) runRestore(ctx context.Context, in restore.PlanInput) int {
 		return code
 	}
 	defer set.Close()
-	eng := set.RestoreEngine(log.With().Str("backupId", in.BackupID).Logger())
-	eng.Progress = a.restoreProgress
+	if in.BackupID == "latest" {
+		lt, err := backup.ReadLatest(ctx, set.Store, set.Layout)
+		if err != nil {
+			a.errorf("latest: %v", err)
+			return ExitNotFound
+		}
+		in.BackupID = lt.BackupID
+	}
 	what := "restore"
 	if in.Drill {
 		what = "drill"
 	}
+	in.RestoreID = restore.NewRestoreID(time.Now())
+	// A restore takes the cluster lock; a drill changes only scratch names and leaves a
+	// reader mark instead (retention keeps the backup it reads), after checking that no
+	// forget runs.
+	lctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	l := set.Locker()
+	me := l.Me(lock.OpRestore, in.BackupID, in.RestoreID)
+	if in.Drill {
+		me.Operation = lock.OpDrill
+	} else {
+		held, code := a.takeLock(lctx, set, lock.OpRestore, in.BackupID, in.RestoreID, cancel)
+		if held == nil {
+			return code
+		}
+		defer held.release(ctx)
+	}
+	unmark, err := l.KeepMark(lctx, me, 0)
+	if err != nil {
+		a.errorf("reader mark: %v", err)
+		return ExitFailed
+	}
+	defer unmark()
+	if in.Drill {
+		if err := l.CheckNoForget(lctx); err != nil {
+			a.errorf("%v", err)
+			return ExitLocked
+		}
+	}
+	eng := set.RestoreEngine(log.With().Str("backupId", in.BackupID).Logger())
+	eng.Progress = a.restoreProgress
 	fmt.Fprintf(a.stderr, "%s of backup %s of cluster %s from %s\n", what, in.BackupID, cfg.Cluster, set.Store.URL(set.Layout.Backup(in.BackupID)))
 	var rep *restore.Report
 	if in.Drill {
-		rep, err = eng.Drill(ctx, in)
+		rep, err = eng.Drill(lctx, in)
 	} else {
-		rep, err = eng.Run(ctx, in)
+		rep, err = eng.Run(lctx, in)
 	}
 	var (
 		bad      *restore.BadInput
@@ -132,9 +171,18 @@ func (a *app) runRestore(ctx context.Context, in restore.PlanInput) int {
 		return ExitNotFound
 	}
 	if rep != nil {
+		if in.Drill && ctx.Err() == nil {
+			a.drillRecord(ctx, set, rep, err, "cli")
+		}
+		if ctx.Err() == nil {
+			a.publish(ctx, set, restoreEvent(set, rep, err, "cli"))
+		}
 		a.restoreReport(rep)
 	}
 	switch {
+	case lockLost(lctx):
+		a.errorf("%s stopped: the cluster lock was taken over", what)
+		return ExitLocked
 	case ctx.Err() != nil:
 		a.errorf("interrupted: %s %s stopped; the report above says what each part was left as", what, rep.RestoreID)
 		return ExitInterrupted

@@ -13,8 +13,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/hooks"
 	"github.com/atlas-backup/atlas-backup/shared/hostpath"
 	"github.com/atlas-backup/atlas-backup/shared/kerberos"
+	"github.com/atlas-backup/atlas-backup/shared/lock"
+	"github.com/atlas-backup/atlas-backup/shared/retention"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/secret"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
@@ -46,6 +49,15 @@ type Config struct {
 	// AWS says how the tool's AWS clients (the S3 store, SSM, EMR, Secrets Manager) are
 	// made when the environment does not say it (the environment wins).
 	AWS AWS `yaml:"aws" json:"aws,omitempty"`
+	// Retention: which backups stay (shared/retention), run by `forget` and after
+	// every SUCCEEDED backup.
+	Retention Retention `yaml:"retention" json:"retention"`
+	// Lock: the per-cluster lock (shared/lock).
+	Lock Lock `yaml:"lock" json:"lock"`
+	// Events: the completion events (shared/events).
+	Events Events `yaml:"events" json:"events"`
+	// Hooks run before and after a backup or restore (shared/hooks).
+	Hooks hooks.Hooks `yaml:"hooks" json:"hooks"`
 }
 
 // AWS holds what the AWS SDK otherwise reads from the environment, so a config works
@@ -62,6 +74,34 @@ type AWS struct {
 	CredentialsFile string `yaml:"credentialsFile" json:"credentialsFile,omitempty"`
 	// Profile in the shared files (AWS_PROFILE).
 	Profile string `yaml:"profile" json:"profile,omitempty"`
+}
+
+// Retention is the retention policy and how it is applied.
+type Retention struct {
+	retention.Policy `yaml:",inline"`
+	// FailedGrace: FAILED, PARTIAL and unfinished backups younger than this are left
+	// alone (default 72h).
+	FailedGrace Duration `yaml:"failedGrace" json:"failedGrace"`
+	// AfterBackup: run forget --prune after every SUCCEEDED backup when a keep rule is
+	// set (default true).
+	AfterBackup *bool `yaml:"afterBackup" json:"afterBackup,omitempty"`
+}
+
+// Auto reports whether retention runs after a SUCCEEDED backup.
+func (r Retention) Auto() bool { return !r.Empty() && (r.AfterBackup == nil || *r.AfterBackup) }
+
+// Lock configures the per-cluster lock.
+type Lock struct {
+	// StaleAfter: a lock (or a reader mark) not refreshed for this long is stale
+	// (default 30m; refreshed every StaleAfter/6).
+	StaleAfter Duration `yaml:"staleAfter" json:"staleAfter"`
+}
+
+// Events configures the completion events.
+type Events struct {
+	// Bus is the EventBridge bus (name or ARN, "default" for the default bus) the CLI
+	// publishes on; empty: the CLI publishes none. The functions use EVENT_BUS.
+	Bus string `yaml:"bus" json:"bus,omitempty"`
 }
 
 // Atlas locates Atlas itself.
@@ -160,6 +200,9 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
+// String is the duration as Go writes it ("1h30m0s").
+func (d Duration) String() string { return time.Duration(d).String() }
+
 // Default collections and values.
 var DefaultCollections = []string{"vertex_index", "edge_index", "fulltext_index"}
 
@@ -170,6 +213,8 @@ func Defaults() Config {
 		HBase:       HBase{Runner: Runner{Type: RunnerLocal}, Command: "hbase", Owner: "hbase", Versions: 2147483647},
 		Solr:        Solr{Collections: append([]string(nil), DefaultCollections...), Timeout: Duration(2 * time.Hour)},
 		Concurrency: 3,
+		Retention:   Retention{FailedGrace: Duration(retention.DefaultGrace)},
+		Lock:        Lock{StaleAfter: Duration(lock.DefaultStaleAfter)},
 	}
 }
 
@@ -259,6 +304,7 @@ var (
 	repositoryRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	regionRe     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 	profileRe    = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+	eventBusRe   = regexp.MustCompile(`^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$`)
 )
 
 // MaxWorkDirLen leaves room under the work folder for the names made there (ticket
@@ -416,6 +462,25 @@ func (c *Config) Validate() error {
 	}
 	if c.Solr.Timeout <= 0 {
 		bad("solr.timeout", "must be positive")
+	}
+
+	// retention, lock, events, hooks
+	for _, err := range c.Retention.Policy.Validate("retention.") {
+		field, rule, _ := strings.Cut(err.Error(), ": ")
+		bad(field, "%s", rule)
+	}
+	if g := time.Duration(c.Retention.FailedGrace); g < time.Minute && g != 0 || g < 0 {
+		bad("retention.failedGrace", "must be at least 1m (or 0 for the default 72h), got %s", g)
+	}
+	if s := time.Duration(c.Lock.StaleAfter); s != 0 && (s < time.Second || s > 24*time.Hour) {
+		bad("lock.staleAfter", "must be between 1s and 24h, got %s", s)
+	}
+	if c.Events.Bus != "" && !eventBusRe.MatchString(c.Events.Bus) {
+		bad("events.bus", "must be an event bus name ([A-Za-z0-9._/-]{1,256}) or ARN, got %q", c.Events.Bus)
+	}
+	for _, err := range c.Hooks.Validate() {
+		field, rule, _ := strings.Cut(err.Error(), ": ")
+		bad(field, "%s", rule)
 	}
 	return errors.Join(errs...)
 }

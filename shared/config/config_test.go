@@ -166,3 +166,61 @@ func TestAWSSectionAndItsEnvironment(t *testing.T) {
 		}
 	}
 }
+
+func TestLifecycleSections(t *testing.T) {
+	c, err := Parse([]byte(valid + `
+retention:
+  keepLast: 5
+  keepDaily: 7
+  keepWeekly: -1
+  keepWithin: 2m15d
+  failedGrace: 24h
+lock:
+  staleAfter: 10m
+events:
+  bus: default
+hooks:
+  preBackup:
+    - name: stop-atlas
+      argv: [curl, --fail, -X, PUT, "https://ambari:8443/api/v1/clusters/c/services/ATLAS"]
+      timeout: 10m
+  postBackup:
+    - {name: start-atlas, argv: [curl, --fail], onError: continue}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Retention.KeepLast != 5 || c.Retention.KeepWeekly != -1 || c.Retention.KeepWithin.Months != 2 || c.Retention.KeepWithin.Days != 15 ||
+		c.Retention.FailedGrace.String() != "24h0m0s" || !c.Retention.Auto() {
+		t.Errorf("retention %+v", c.Retention)
+	}
+	if c.Lock.StaleAfter.String() != "10m0s" || c.Events.Bus != "default" || len(c.Hooks.PreBackup) != 1 || c.Hooks.PostBackup[0].OnError != "continue" {
+		t.Errorf("lock %v events %v hooks %+v", c.Lock, c.Events, c.Hooks)
+	}
+	d, err := Parse([]byte(valid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Retention.Auto() || d.Retention.FailedGrace.String() != "72h0m0s" || d.Lock.StaleAfter.String() != "30m0s" {
+		t.Errorf("defaults: %+v %+v", d.Retention, d.Lock)
+	}
+	_, err = Parse([]byte(valid + `
+retention: {keepLast: -3, keepWithin: 3w}
+`))
+	if err == nil || !strings.Contains(err.Error(), "keepWithin") {
+		t.Errorf("keepWithin 3w: %v", err)
+	}
+	_, err = Parse([]byte(valid + `
+retention: {keepLast: -3, failedGrace: 1s}
+lock: {staleAfter: 48h}
+events: {bus: "a b"}
+hooks:
+  preRestore: [{name: x, argv: ["sh", "-c", "echo hi"]}]
+`))
+	for _, want := range []string{"retention.keepLast: must be -1", "retention.failedGrace: must be at least 1m", "lock.staleAfter: must be between 1s and 24h",
+		"events.bus: must be", "hooks.preRestore[0].argv: sh -c runs a shell string"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q: %v", want, err)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/config"
 	"github.com/atlas-backup/atlas-backup/shared/handler"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/hooks"
 	"github.com/atlas-backup/atlas-backup/shared/kerberos"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/restore"
@@ -244,6 +245,12 @@ var rulebook = []struct {
 				_, err := hbase.Identity{Principal: "hbase@R", Keytab: "/k", CCache: v + "/krb5cc_atlas_backup_b1"}.Job("j1")
 				return err
 			}},
+		}},
+	{field: "hooks.preBackup[0].argv[0]", good: "/usr/local/bin/stop-atlas", set: func(c *config.Config, v string) {
+		c.Hooks.PreBackup = []hooks.Hook{{Name: "h1", Argv: []string{v, "--now"}}}
+	}, extra: []string{"./stop-atlas", "bin/stop", "/usr/bin/", "A=1"},
+		build: []builder{
+			{"hbase launcher rule (the same program rule)", hbase.ValidateProgram},
 		}},
 	{field: "hbase.keytab", good: "/etc/security/keytabs/hbase.keytab", set: func(c *config.Config, v string) { c.HBase.Keytab = v },
 		build: []builder{

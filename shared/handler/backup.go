@@ -9,7 +9,11 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/clients"
 	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/events"
+	"github.com/atlas-backup/atlas-backup/shared/forget"
+	"github.com/atlas-backup/atlas-backup/shared/lock"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
@@ -24,16 +28,25 @@ type Backup struct {
 	Agent *Agent
 	// Poll policies (zero values: ExportPoll, SolrPoll with solr.timeout, AgentPoll).
 	ExportPoll, SolrPoll, AgentPoll PollPolicy
+	// Locker is the cluster lock: taken by Plan, refreshed by every status check,
+	// released by Finalize (not SUCCEEDED) or Retention (nil: no lock, in unit tests).
+	Locker *lock.Locker
+	// Events publishes the completion event from Finalize (nil: none).
+	Events events.Publisher
+	// Set builds the retention run (nil: Retention does nothing).
+	Set *clients.Set
 }
 
 // PlanInput is the Plan state's input: the execution name and the trigger.
 type PlanInput struct {
 	BackupID string           `json:"backupId"`
 	Trigger  manifest.Trigger `json:"trigger"`
+	// ExecutionARN names the lock's holder ($$.Execution.Id).
+	ExecutionARN string `json:"executionArn,omitempty"`
 }
 
 // PlanOutput is what the rest of the state machine needs of the plan; the plan itself
-// stays in the store (Layout.Lock). Items carry the backup id so a Map iteration's
+// stays in the store (Layout.Plan). Items carry the backup id so a Map iteration's
 // input is complete without $$.Map.Item.
 type PlanOutput struct {
 	BackupID    string           `json:"backupId"`
@@ -102,15 +115,31 @@ func (h *Backup) Plan(ctx context.Context, in PlanInput) (PlanOutput, error) {
 	if in.BackupID == "" {
 		return PlanOutput{}, &backup.BadInput{Err: errors.New("backupId: required (the execution name)")}
 	}
+	if h.Locker != nil {
+		_, err := h.Locker.Acquire(ctx, lock.Holder{Operation: lock.OpBackup, BackupID: in.BackupID, ExecutionARN: in.ExecutionARN})
+		if err != nil && !errors.Is(err, store.ErrNoBucket) { // no bucket: the preflight says so
+			return PlanOutput{}, err // *lock.Locked: the state machine waits and retries
+		}
+	}
 	p, err := h.Engine.Plan(ctx, backup.PlanInput{BackupID: in.BackupID, Trigger: in.Trigger})
 	if err != nil {
-		var pf *backup.PreflightFailed
+		var (
+			pf   *backup.PreflightFailed
+			done *backup.ErrAlreadySucceeded
+			bad  *backup.BadInput
+		)
 		if errors.As(err, &pf) && p != nil {
 			if perr := h.Engine.PutPreflightPlan(ctx, p); perr != nil {
 				h.Engine.Log.Warn().Err(perr).Str("backupId", in.BackupID).Msg("keep preflight plan")
 			}
 		}
+		if errors.As(err, &done) || errors.As(err, &bad) {
+			h.release(ctx, in.BackupID) // these paths do not reach Finalize
+		}
 		return PlanOutput{}, err
+	}
+	if _, err := h.Engine.PreHooks(ctx, p); err != nil {
+		return PlanOutput{}, err // HookFailed: finalized as FAILED, nothing exported
 	}
 	out := PlanOutput{BackupID: p.BackupID, Cluster: p.Cluster, Resumed: p.Resumed, Concurrency: h.Engine.Cfg.Concurrency,
 		Tables: []TableItem{}, Collections: []CollectionItem{}, Config: ConfigItem{BackupID: p.BackupID}}
@@ -200,6 +229,9 @@ func (h *Backup) ExportStatus(ctx context.Context, in ExportTask) (ExportTask, e
 	if _, _, err := h.table(ctx, in.BackupID, in.Table); err != nil {
 		return in, err
 	}
+	if err := h.touch(ctx, in.BackupID); err != nil {
+		return in, err
+	}
 	st, err := h.Engine.ExportStatus(ctx, in.Handle)
 	if err != nil {
 		if errors.Is(err, runner.ErrUnknownHandle) {
@@ -271,6 +303,9 @@ const solrNotFoundChecks = 3
 func (h *Backup) SolrStatus(ctx context.Context, in SolrTask) (SolrTask, error) {
 	_, c, err := h.collection(ctx, in.BackupID, in.Collection)
 	if err != nil {
+		return in, err
+	}
+	if err := h.touch(ctx, in.BackupID); err != nil {
 		return in, err
 	}
 	st, err := h.Engine.SolrStatus(ctx, c)
@@ -359,6 +394,9 @@ func (h *Backup) ConfigStatus(ctx context.Context, in ConfigTask) (ConfigTask, e
 	if err != nil {
 		return in, err
 	}
+	if err := h.touch(ctx, in.BackupID); err != nil {
+		return in, err
+	}
 	st, err := h.Agent.Status(ctx, in.CommandID, in.InstanceID)
 	if err != nil {
 		return in, err
@@ -388,6 +426,8 @@ type FinalizeInput struct {
 	BackupID string           `json:"backupId"`
 	Trigger  manifest.Trigger `json:"trigger"`
 	Failure  *Failure         `json:"failure,omitempty"`
+	// ExecutionARN goes into the completion event ($$.Execution.Id).
+	ExecutionARN string `json:"executionArn,omitempty"`
 }
 
 // Failure is a caught error.
@@ -404,6 +444,9 @@ type FinalizeOutput struct {
 	Reasons  []string        `json:"reasons"`
 	Objects  int             `json:"objects"`
 	Bytes    int64           `json:"bytes"`
+	// Event is the completion event's detail-type once published; EventError why not.
+	Event      string `json:"event,omitempty"`
+	EventError string `json:"eventError,omitempty"`
 }
 
 // Finalize writes the manifest last. Without Failure it collects every part and lets
@@ -443,7 +486,117 @@ func (h *Backup) Finalize(ctx context.Context, in FinalizeInput) (FinalizeOutput
 	if err != nil {
 		return FinalizeOutput{}, err
 	}
-	return h.summary(m), nil
+	if m.Status != manifest.Succeeded {
+		h.release(ctx, m.BackupID) // SUCCEEDED: Retention runs next, under the lock, and releases it
+	}
+	out := h.summary(m)
+	if h.Events != nil {
+		ev := events.Backup(m, out.Manifest, h.Engine.Layout.Manifest(m.BackupID), "state-machine", in.ExecutionARN)
+		if err := h.Events.Publish(ctx, ev); err != nil {
+			h.Engine.Log.Error().Err(err).Str("backupId", m.BackupID).Msg("completion event not published")
+			out.EventError = trim(err.Error(), 500)
+		} else {
+			out.Event = ev.DetailType
+		}
+	}
+	return out, nil
+}
+
+// touch refreshes the cluster lock this backup holds; *lock.LockLost when it was taken
+// over (the backup stops: finalized as FAILED). A store error is logged: the next check
+// refreshes, and the lock stays live for lock.staleAfter.
+func (h *Backup) touch(ctx context.Context, id string) error {
+	if h.Locker == nil {
+		return nil
+	}
+	k, err := h.Locker.HeldBy(ctx, lock.OpBackup, id, "")
+	if err == nil {
+		err = k.Refresh(ctx)
+	}
+	var lost *lock.LockLost
+	if errors.As(err, &lost) {
+		return lost
+	}
+	if err != nil {
+		h.Engine.Log.Warn().Err(err).Str("backupId", id).Msg("refresh cluster lock")
+	}
+	return nil
+}
+
+// release gives up the lock when this backup holds it.
+func (h *Backup) release(ctx context.Context, id string) {
+	if h.Locker == nil {
+		return
+	}
+	if k, err := h.Locker.HeldBy(ctx, lock.OpBackup, id, ""); err == nil {
+		if err := k.Release(ctx); err != nil {
+			h.Engine.Log.Warn().Err(err).Str("backupId", id).Msg("release cluster lock")
+		}
+	}
+}
+
+// RetentionInput is the Retention state's input.
+type RetentionInput struct {
+	BackupID string `json:"backupId"`
+}
+
+// RetentionOutput is the retention run's result, in the execution's output.
+type RetentionOutput struct {
+	BackupID string   `json:"backupId"`
+	Policy   string   `json:"policy"`
+	Kept     []string `json:"kept"`
+	Dropped  []string `json:"dropped"`
+	Problems []string `json:"problems"`
+	// Skipped says why nothing was decided (no policy).
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// Retention applies the retention policy after a SUCCEEDED backup (forget --prune, the
+// CLI's retention.afterBackup), under the lock the backup holds, then releases it.
+func (h *Backup) Retention(ctx context.Context, in RetentionInput) (RetentionOutput, error) {
+	if err := store.ValidateComponent(in.BackupID); err != nil {
+		return RetentionOutput{}, &backup.BadInput{Err: fmt.Errorf("backupId: %w", err)}
+	}
+	defer h.release(context.WithoutCancel(ctx), in.BackupID)
+	out := RetentionOutput{BackupID: in.BackupID, Kept: []string{}, Dropped: []string{}, Problems: []string{}}
+	if m, err := h.Engine.Finalized(ctx, in.BackupID); err != nil || m.Status != manifest.Succeeded {
+		return out, &backup.BadInput{Err: fmt.Errorf("backupId %s: retention runs after a SUCCEEDED backup only", in.BackupID)}
+	}
+	if h.Set == nil || !h.Engine.Cfg.Retention.Auto() {
+		out.Policy, out.Skipped = h.Engine.Cfg.Retention.Policy.String(), "no retention rule set, or retention.afterBackup is false"
+		return out, nil
+	}
+	if h.Locker != nil {
+		if _, err := h.Locker.HeldBy(ctx, lock.OpBackup, in.BackupID, ""); err != nil {
+			return out, err
+		}
+	}
+	rep, err := h.Set.Forget(h.Engine.Log.With().Str("backupId", in.BackupID).Str("op", "retention").Logger(), in.BackupID).Run(ctx, forget.Options{Prune: true})
+	if err != nil {
+		return out, &backup.StoreFailed{Err: fmt.Errorf("retention: %w", err)}
+	}
+	out.Policy = rep.Policy
+	for _, e := range rep.Backups {
+		if e.Keep {
+			out.Kept = append(out.Kept, e.BackupID+": "+strings.Join(e.Reasons, ", "))
+		} else {
+			out.Dropped = append(out.Dropped, e.BackupID+" ("+strings.ToLower(e.Status)+")")
+		}
+	}
+	if len(out.Kept) > 50 {
+		out.Kept = append(out.Kept[:50], fmt.Sprintf("... and %d more", len(out.Kept)-50))
+	}
+	if len(out.Dropped) > 50 {
+		out.Dropped = append(out.Dropped[:50], fmt.Sprintf("... and %d more", len(out.Dropped)-50))
+	}
+	for i, p := range rep.Problems {
+		if i == 5 {
+			out.Problems = append(out.Problems, fmt.Sprintf("... and %d more", len(rep.Problems)-5))
+			break
+		}
+		out.Problems = append(out.Problems, trim(p, 500))
+	}
+	return out, nil
 }
 
 func (h *Backup) summary(m *manifest.Manifest) FinalizeOutput {

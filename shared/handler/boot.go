@@ -34,6 +34,9 @@ const (
 	// cluster host (the local e2e under aws-lambda-rie). In Lambda a job would be frozen
 	// with the sandbox between invocations.
 	EnvLocalRunner = "ATLAS_BACKUP_LOCAL_RUNNER"
+	// EnvEventBus names the EventBridge bus the completion events go to ("default";
+	// empty: none are published).
+	EnvEventBus = "EVENT_BUS"
 	// EnvStateMachine and EnvCluster are the start function's.
 	EnvStateMachine = "STATE_MACHINE_ARN"
 	EnvCluster      = "ATLAS_BACKUP_CLUSTER"
@@ -140,7 +143,11 @@ func (rt *Runtime) awsConfig(ctx context.Context) (*aws.Config, error) {
 
 // Backup returns the backup step handlers on this runtime.
 func (rt *Runtime) Backup(ctx context.Context) (*Backup, error) {
-	h := &Backup{Engine: rt.Engine}
+	pub, err := rt.Set.Publisher(ctx, rt.getenv(EnvEventBus))
+	if err != nil {
+		return nil, err
+	}
+	h := &Backup{Engine: rt.Engine, Locker: rt.Set.Locker(), Events: pub, Set: rt.Set}
 	if doc := rt.getenv(EnvAgentDocument); doc != "" {
 		ac, err := rt.awsConfig(ctx)
 		if err != nil {
@@ -176,6 +183,10 @@ func Broken(err error) func(context.Context, json.RawMessage) (struct{}, error) 
 }
 
 // Restore returns the restore step handlers on this runtime.
-func (rt *Runtime) Restore() *Restore {
-	return &Restore{Engine: rt.Set.RestoreEngine(rt.Log)}
+func (rt *Runtime) Restore(ctx context.Context) (*Restore, error) {
+	pub, err := rt.Set.Publisher(ctx, rt.getenv(EnvEventBus))
+	if err != nil {
+		return nil, err
+	}
+	return &Restore{Engine: rt.Set.RestoreEngine(rt.Log), Locker: rt.Set.Locker(), Events: pub}, nil
 }

@@ -41,7 +41,11 @@ func restoreStep(name, doc string, pick func(*Restore) any) Function {
 		if err != nil {
 			return nil, err
 		}
-		return pick(rt.Restore()), nil
+		h, err := rt.Restore(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return pick(h), nil
 	}}
 }
 
@@ -65,7 +69,8 @@ var functions = []Function{
 	backupStep("solr-ship", "ships one finished Solr backup folder into the store", func(h *Backup) any { return step(h.SolrShip) }),
 	backupStep("config-archive", "archives the Atlas config folder (through the host agent when configured)", func(h *Backup) any { return step(h.ConfigArchive) }),
 	backupStep("config-status", "checks the host agent's config archive once", func(h *Backup) any { return step(h.ConfigStatus) }),
-	backupStep("finalize", "writes the manifest last (FAILED with the caught error on the Catch path)", func(h *Backup) any { return step(h.Finalize) }),
+	backupStep("finalize", "writes the manifest last (FAILED with the caught error on the Catch path), publishes the completion event", func(h *Backup) any { return step(h.Finalize) }),
+	backupStep("retention", "applies the retention policy after a SUCCEEDED backup (forget --prune) and releases the cluster lock", func(h *Backup) any { return step(h.Retention) }),
 	restoreStep("restore-plan", "reads the manifest, looks at every server without changing anything, stores the restore plan", func(h *Restore) any { return step(h.Plan) }),
 	restoreStep("restore-fetch", "brings one artifact back to staging, checking size and SHA-256", func(h *Restore) any { return step(h.Fetch) }),
 	restoreStep("restore-table-import", "creates a target table from the recorded schema and submits its Import", func(h *Restore) any { return step(h.TableImport) }),

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda/messages"
 
 	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/hooks"
+	"github.com/atlas-backup/atlas-backup/shared/lock"
 	"github.com/atlas-backup/atlas-backup/shared/restore"
 )
 
@@ -84,13 +86,17 @@ type KindInfo struct {
 	// briefly unreachable). The state machines retry transient kinds at every Lambda task
 	// and no other kind (a test checks statemachine/*.asl.json).
 	Transient bool
+	// Waits: another run holds what the step needs (the cluster lock); retrying after a
+	// wait may succeed, so the state machines may retry it where it can arise.
+	Waits bool
 	// Types are the Go types of this kind (backup.BadInput and restore.BadInput share a
 	// name: the state machine cannot tell them apart and need not).
 	Types []error
 }
 
 // Kinds lists every kind a step handler can return (a test finds every type with a Kind
-// method in shared/backup, shared/restore and shared/handler here).
+// method in shared/backup, shared/restore, shared/lock, shared/hooks and shared/handler
+// here).
 func Kinds() []KindInfo {
 	return []KindInfo{
 		{Name: "BadInput", Types: []error{&backup.BadInput{}, &restore.BadInput{}}},
@@ -108,6 +114,9 @@ func Kinds() []KindInfo {
 		{Name: "SolrRestoreFailed", Types: []error{&restore.SolrRestoreFailed{}}},
 		{Name: "ConfigRestoreFailed", Types: []error{&restore.ConfigRestoreFailed{}}},
 		{Name: "CheckFailed", Types: []error{&restore.CheckFailed{}}},
+		{Name: "Locked", Waits: true, Types: []error{&lock.Locked{}}},
+		{Name: "LockLost", Types: []error{&lock.LockLost{}}},
+		{Name: "HookFailed", Types: []error{&hooks.HookFailed{}}},
 		{Name: "PollFailed", Transient: true, Types: []error{&PollFailed{}}},
 		{Name: "TimedOut", Types: []error{&TimedOut{}}},
 		{Name: "StartFailed", Types: []error{&StartFailed{}}},

@@ -150,7 +150,7 @@ func TestRestoreStateWriteFailureIsStoreFailed(t *testing.T) {
 // listed in Kinds (and nothing else is).
 func TestKindsComplete(t *testing.T) {
 	found := map[string]bool{}
-	for pkg, dir := range map[string]string{"backup": "../backup", "restore": "../restore", "handler": "."} {
+	for pkg, dir := range map[string]string{"backup": "../backup", "restore": "../restore", "lock": "../lock", "hooks": "../hooks", "handler": "."} {
 		fset := token.NewFileSet()
 		pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
 		if err != nil {
@@ -265,7 +265,8 @@ func isLambdaTask(st map[string]any) bool {
 }
 
 // The names statemachine/*.asl.json match are kinds that exist; Retry lists only
-// transient kinds, and every Lambda task retries every transient kind; every kind a
+// transient kinds (and Locked, which waits for another run), and every Lambda task
+// retries every transient kind; every kind a
 // Lambda task can return is caught (by the task or a state around it) on the way to the
 // step that records the failure, so no execution ends without its manifest or report.
 func TestStateMachinesMatchKinds(t *testing.T) {
@@ -284,8 +285,8 @@ func TestStateMachinesMatchKinds(t *testing.T) {
 			}
 		}
 		for _, n := range retry {
-			if k, ok := kinds[n]; ok && !k.Transient {
-				t.Errorf("%s: retries %s, which is not transient: a retry does the same thing again", where, n)
+			if k, ok := kinds[n]; ok && !k.Transient && !k.Waits {
+				t.Errorf("%s: retries %s, which is neither transient nor waiting for another run: a retry does the same thing again", where, n)
 			}
 		}
 		if !isLambdaTask(s.state) {

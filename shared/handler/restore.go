@@ -3,13 +3,19 @@ package handler
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/events"
+	"github.com/atlas-backup/atlas-backup/shared/lock"
+	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/restore"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
@@ -24,6 +30,11 @@ type Restore struct {
 	// Poll policies (zero values: ExportPoll for Import and the check export, SolrPoll
 	// for RESTORE).
 	JobPoll, SolrPoll PollPolicy
+	// Locker: a restore takes the cluster lock, a drill leaves a reader mark (Plan),
+	// both refreshed by the status checks and released by Report (nil: neither).
+	Locker *lock.Locker
+	// Events publishes the completion event from Report (nil: none).
+	Events events.Publisher
 }
 
 // RestorePlanOutput is what the restore state machine needs of the plan.
@@ -115,6 +126,8 @@ func (h *Restore) plan(ctx context.Context, id string) (*restore.Plan, error) {
 type RestorePlanRequest struct {
 	RestoreID string            `json:"restoreId"`
 	Request   restore.PlanInput `json:"request"`
+	// ExecutionARN names the lock's holder ($$.Execution.Id).
+	ExecutionARN string `json:"executionArn,omitempty"`
 }
 
 // Plan reads the manifest, looks at every server without changing anything, and
@@ -125,11 +138,31 @@ func (h *Restore) Plan(ctx context.Context, req RestorePlanRequest) (RestorePlan
 	}
 	in := req.Request
 	in.RestoreID = req.RestoreID
-	p, err := h.Engine.Plan(ctx, in)
-	if err != nil {
+	if err := store.ValidateComponent(in.RestoreID); err != nil {
+		return RestorePlanOutput{}, &restore.BadInput{Err: fmt.Errorf("restoreId: %w", err)}
+	}
+	if in.BackupID == "latest" { // the scheduled drill
+		lt, err := backup.ReadLatest(ctx, h.Engine.Store, h.Engine.Layout)
+		if err != nil {
+			return RestorePlanOutput{}, &restore.BadInput{Err: fmt.Errorf("backupId latest: %w", err)}
+		}
+		in.BackupID = lt.BackupID
+	}
+	if in.Drill && in.Suffix == "" && in.Trigger == "schedule" {
+		sum := sha256.Sum256([]byte(in.RestoreID))
+		in.Suffix = "_drill_" + hex.EncodeToString(sum[:3])
+	}
+	if err := h.hold(ctx, in.Drill, in.BackupID, in.RestoreID, req.ExecutionARN); err != nil {
 		return RestorePlanOutput{}, err
 	}
+	p, err := h.Engine.Plan(ctx, in)
+	if err != nil {
+		h.letGo(ctx, in.Drill, in.BackupID, in.RestoreID) // the Catch path notifies; Report does not run
+		return RestorePlanOutput{}, err
+	}
+	p.Trigger = in.Trigger
 	if _, err := h.putState(ctx, p.RestoreID, "plan", p); err != nil {
+		h.letGo(ctx, in.Drill, in.BackupID, in.RestoreID)
 		return RestorePlanOutput{}, err
 	}
 	out := RestorePlanOutput{RestoreID: p.RestoreID, BackupID: p.BackupID, Drill: p.Drill, Concurrency: h.Engine.Cfg.Concurrency,
@@ -227,6 +260,9 @@ func (h *Restore) TableImport(ctx context.Context, in RestoreItem) (RestoreTask,
 func (h *Restore) TableJobStatus(ctx context.Context, in RestoreTask) (RestoreTask, error) {
 	if in.Handle == "" || (in.Phase != "import" && in.Phase != "check") {
 		return in, &restore.BadInput{Err: errors.New("handle, phase: the output of TableImport or TableCheckSubmit is required")}
+	}
+	if err := h.touch(ctx, in.RestoreID); err != nil {
+		return in, err
 	}
 	st, err := h.Engine.JobStatus(ctx, in.Handle)
 	if err != nil {
@@ -337,6 +373,9 @@ func (h *Restore) CollectionStatus(ctx context.Context, in RestoreTask) (Restore
 	if err != nil {
 		return in, err
 	}
+	if err := h.touch(ctx, in.RestoreID); err != nil {
+		return in, err
+	}
 	st, err := h.Engine.RestoreStatus(ctx, c)
 	if err != nil {
 		return in, &PollFailed{Err: err}
@@ -398,6 +437,8 @@ func (h *Restore) Config(ctx context.Context, in RestoreItem) (RestorePartOutput
 type RestoreReportInput struct {
 	RestoreID string   `json:"restoreId"`
 	Failure   *Failure `json:"failure,omitempty"`
+	// ExecutionARN goes into the completion event ($$.Execution.Id).
+	ExecutionARN string `json:"executionArn,omitempty"`
 }
 
 // RestoreReport is what the state machine's restore left: every part's check, the
@@ -422,6 +463,82 @@ type RestoreReportOutput struct {
 	OK        bool     `json:"ok"`
 	Report    string   `json:"report"`
 	Problems  []string `json:"problems"`
+	// DrillRecord is where a drill's result was kept (beside the backup's manifest).
+	DrillRecord string `json:"drillRecord,omitempty"`
+	// Event is the completion event's detail-type once published; EventError why not.
+	Event      string `json:"event,omitempty"`
+	EventError string `json:"eventError,omitempty"`
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// hold takes the cluster lock for a restore, or leaves the reader mark of a drill
+// (after which a forget holding the lock refuses the drill with *lock.Locked).
+func (h *Restore) hold(ctx context.Context, drill bool, backupID, restoreID, executionARN string) error {
+	if h.Locker == nil {
+		return nil
+	}
+	if drill {
+		if _, err := h.Locker.Mark(ctx, lock.Holder{Operation: lock.OpDrill, BackupID: backupID, RunID: restoreID, ExecutionARN: executionARN}); err != nil {
+			return &restore.PreflightFailed{Err: err}
+		}
+		if err := h.Locker.CheckNoForget(ctx); err != nil {
+			_ = h.Locker.Unmark(ctx, restoreID)
+			return err
+		}
+		return nil
+	}
+	_, err := h.Locker.Acquire(ctx, lock.Holder{Operation: lock.OpRestore, BackupID: backupID, RunID: restoreID, ExecutionARN: executionARN})
+	return err
+}
+
+// letGo releases what hold took.
+func (h *Restore) letGo(ctx context.Context, drill bool, backupID, restoreID string) {
+	if h.Locker == nil {
+		return
+	}
+	if drill {
+		_ = h.Locker.Unmark(ctx, restoreID)
+		return
+	}
+	if k, err := h.Locker.HeldBy(ctx, lock.OpRestore, backupID, restoreID); err == nil {
+		_ = k.Release(ctx)
+	}
+}
+
+// touch refreshes the restore's lock or the drill's mark; *lock.LockLost when a
+// restore's lock was taken over.
+func (h *Restore) touch(ctx context.Context, restoreID string) error {
+	if h.Locker == nil {
+		return nil
+	}
+	p, err := h.plan(ctx, restoreID)
+	if err != nil {
+		return err
+	}
+	if p.Drill {
+		if m, err := h.Locker.Mark(ctx, lock.Holder{Operation: lock.OpDrill, BackupID: p.BackupID, RunID: p.RestoreID}); err != nil {
+			h.Engine.Log.Warn().Err(err).Str("key", m.Key).Msg("refresh reader mark")
+		}
+		return nil
+	}
+	k, err := h.Locker.HeldBy(ctx, lock.OpRestore, p.BackupID, p.RestoreID)
+	if err == nil {
+		err = k.Refresh(ctx)
+	}
+	var lost *lock.LockLost
+	if errors.As(err, &lost) {
+		return lost
+	}
+	if err != nil {
+		h.Engine.Log.Warn().Err(err).Str("restoreId", restoreID).Msg("refresh cluster lock")
+	}
+	return nil
 }
 
 // Report gathers every part's result, removes the staging, drops a drill's scratch
@@ -481,7 +598,28 @@ func (h *Restore) Report(ctx context.Context, in RestoreReportInput) (RestoreRep
 	if err != nil {
 		return RestoreReportOutput{}, err
 	}
+	defer h.letGo(context.WithoutCancel(ctx), p.Drill, p.BackupID, p.RestoreID)
 	out := RestoreReportOutput{RestoreID: p.RestoreID, OK: r.OK, Report: h.Engine.Store.URL(key), Problems: []string{}}
+	if p.Drill {
+		d := manifest.Drill{BackupID: p.BackupID, RestoreID: p.RestoreID, OK: r.OK, StartedAt: p.StartedAt, FinishedAt: r.FinishedAt,
+			Trigger: orDefault(p.Trigger, "on-demand"), Problems: r.Problems}
+		if err := backup.WriteDrill(ctx, h.Engine.Store, h.Engine.Layout, d); err != nil {
+			r.Problems = append(r.Problems, err.Error())
+		} else {
+			out.DrillRecord = h.Engine.Store.URL(h.Engine.Layout.Drill(p.BackupID))
+		}
+	}
+	if h.Events != nil {
+		ev := events.Restore(events.RestoreDetail{Cluster: h.Engine.Cfg.Cluster, RestoreID: p.RestoreID, BackupID: p.BackupID, Drill: p.Drill, OK: r.OK,
+			Problems: r.Problems, Tables: len(p.Tables), Collections: len(p.Collections), Config: p.Config != nil, Report: out.Report,
+			StartedAt: p.StartedAt, FinishedAt: r.FinishedAt, Trigger: orDefault(p.Trigger, "on-demand"), Via: "state-machine", ExecutionARN: in.ExecutionARN})
+		if err := h.Events.Publish(ctx, ev); err != nil {
+			h.Engine.Log.Error().Err(err).Str("restoreId", p.RestoreID).Msg("completion event not published")
+			out.EventError = trim(err.Error(), 500)
+		} else {
+			out.Event = ev.DetailType
+		}
+	}
 	for i, pr := range r.Problems {
 		if i == 5 {
 			out.Problems = append(out.Problems, fmt.Sprintf("... and %d more (see the report)", len(r.Problems)-5))

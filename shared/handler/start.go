@@ -152,6 +152,9 @@ func DeriveExecution(ev TriggerEvent, cluster string) (ExecutionInput, error) {
 			}
 		}
 		in.Trigger.Detail = strings.Join(parts, "; ")
+		if len(errs) == 0 {
+			in.Trigger.RequestID, in.Trigger.Ticket, in.Trigger.TargetVersion, in.Trigger.RequestedBy = d.RequestID, d.Ticket, d.TargetVersion, d.RequestedBy
+		}
 		if d.BackupID != "" {
 			if err := store.ValidateComponent(d.BackupID); err != nil {
 				bad("detail.backupId: %v", err)

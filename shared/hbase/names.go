@@ -90,30 +90,16 @@ func ValidatePath(p string) error {
 var (
 	ownerPartRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}$`)
 	classNameRe = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)+$`)
-	programRe   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$`)
 )
 
 // ProgramRule and OwnerRule say what ValidateProgram and ValidateOwner accept.
 const (
-	ProgramRule = "must be a command name of letters, digits and _.+- (not starting with - or .) or an absolute path (" + hostpath.Rule + "), without '..'"
-	OwnerRule   = "must be user[:group], each of letters, digits and _.- starting with a letter or _, at most 32 characters, without '..'"
+	OwnerRule = "must be user[:group], each of letters, digits and _.- starting with a letter or _, at most 32 characters, without '..'"
 )
 
-// ValidateProgram is the one rule for a launcher on the runner host (hbase.command, the
-// first argv word of every HBase job): a command name such as "hbase" or an absolute path
-// such as "/usr/bin/hbase" (hostpath's rule), never option-like, no "..".
-func ValidateProgram(bin string) error {
-	if strings.HasPrefix(bin, "/") {
-		if err := hostpath.Validate(bin); err != nil || strings.HasSuffix(bin, "/") {
-			return fmt.Errorf("program %.80q: %s", bin, ProgramRule)
-		}
-		return nil
-	}
-	if !programRe.MatchString(bin) || strings.Contains(bin, "..") {
-		return fmt.Errorf("program %.80q: %s", bin, ProgramRule)
-	}
-	return nil
-}
+// ValidateProgram is the rule for a launcher on the runner host (hbase.command, the first
+// argv word of every HBase job): hostpath.ValidateProgram.
+func ValidateProgram(bin string) error { return hostpath.ValidateProgram(bin) }
 
 // ValidateOwner is the one rule for the owner of the export folder (hbase.owner, the
 // argument of hdfs dfs -chown): user or user:group.

@@ -2,6 +2,7 @@ package hostpath
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -54,4 +55,26 @@ func Clean(p string) string {
 		return strings.TrimSuffix(p, "/")
 	}
 	return p
+}
+
+var programRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$`)
+
+// ProgramRule says what ValidateProgram accepts.
+const ProgramRule = "must be a command name of letters, digits and _.+- (not starting with - or .) or an absolute path (" + Rule + "), without '..'"
+
+// ValidateProgram is the one rule for a program to run on a host, the first word of an
+// argv (hbase.command, a hook's program): a command name found on PATH, such as "hbase"
+// or "curl", or an absolute path (Validate's rule, not ending in '/'); never option-like,
+// never "..".
+func ValidateProgram(bin string) error {
+	if strings.HasPrefix(bin, "/") {
+		if err := Validate(bin); err != nil || strings.HasSuffix(bin, "/") {
+			return fmt.Errorf("program %.80q: %s", bin, ProgramRule)
+		}
+		return nil
+	}
+	if !programRe.MatchString(bin) || strings.Contains(bin, "..") {
+		return fmt.Errorf("program %.80q: %s", bin, ProgramRule)
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/shared/archive"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/hooks"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
@@ -41,7 +42,9 @@ type Manifest struct {
 	HBase        []Table      `json:"hbase"`
 	Solr         []Collection `json:"solr"`
 	Config       *Config      `json:"config"`
-	Tool         Tool         `json:"tool"`
+	// Hooks: what the preBackup and postBackup hooks did.
+	Hooks []hooks.Result `json:"hooks,omitempty"`
+	Tool  Tool           `json:"tool"`
 }
 
 // Trigger records what started the backup.
@@ -50,6 +53,12 @@ type Trigger struct {
 	Source string `json:"source"`
 	// Detail: free text from the trigger (e.g. the upgrade ticket), validated upstream.
 	Detail string `json:"detail,omitempty"`
+	// A request's own fields (pre-upgrade, on-demand; the CLI's --ticket and
+	// --target-version), so an upgrade pipeline can match its completion event.
+	RequestID     string `json:"requestId,omitempty"`
+	Ticket        string `json:"ticket,omitempty"`
+	TargetVersion string `json:"targetVersion,omitempty"`
+	RequestedBy   string `json:"requestedBy,omitempty"`
 }
 
 // Window gives the time ranges each store's data covers.
@@ -168,4 +177,18 @@ type Latest struct {
 	BackupID   string    `json:"backupId"`
 	Manifest   string    `json:"manifest"`
 	FinishedAt time.Time `json:"finishedAt"`
+}
+
+// Drill is the result of the newest drill of a backup, kept beside its manifest
+// (Layout.Drill): the manifest is written once and never changed.
+type Drill struct {
+	BackupID   string    `json:"backupId"`
+	RestoreID  string    `json:"restoreId"`
+	OK         bool      `json:"ok"`
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
+	// Trigger: cli, schedule (the scheduled drill), on-demand.
+	Trigger string `json:"trigger,omitempty"`
+	// Problems: the first few differences or failures (empty when OK).
+	Problems []string `json:"problems,omitempty"`
 }

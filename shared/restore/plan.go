@@ -48,6 +48,9 @@ type PlanInput struct {
 	Drill bool `json:"drill,omitempty"`
 	// RestoreID names this restore (job ids, async ids, staging folders); empty: a new one.
 	RestoreID string `json:"restoreId,omitempty"`
+	// Trigger: what started it (cli, schedule: the scheduled drill, on-demand); recorded
+	// in a drill's record and the completion event.
+	Trigger string `json:"trigger,omitempty"`
 }
 
 // Plan is everything decided before anything is fetched or changed. It is plain JSON,
@@ -71,6 +74,8 @@ type Plan struct {
 	Config      *ConfigPlan      `json:"config,omitempty"`
 	// Warnings are facts the operator should read (merges, live folder overwritten).
 	Warnings []string `json:"warnings,omitempty"`
+	// Trigger is the request's (cli, schedule, on-demand).
+	Trigger string `json:"trigger,omitempty"`
 }
 
 // TablePlan is one table to restore.
@@ -269,7 +274,8 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	}
 
 	// Look at the servers, changing nothing.
-	if !in.Drill && !in.Yes && e.AtlasHTTP != nil && e.Cfg.Atlas.URL != "" {
+	// With preRestore hooks (which may stop Atlas) the check is made after them (run).
+	if !in.Drill && !in.Yes && e.AtlasHTTP != nil && e.Cfg.Atlas.URL != "" && len(e.Cfg.Hooks.PreRestore) == 0 {
 		if vi, err := atlas.FetchVersion(ctx, e.AtlasHTTP, e.Cfg.Atlas.URL); err == nil {
 			refused.add("Atlas %s answers at %s: stop Atlas before restoring its stores (or --yes to restore while it runs)", vi.Version, e.Cfg.Atlas.URL)
 		}

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/archive"
+	"github.com/atlas-backup/atlas-backup/shared/atlas"
 	"github.com/atlas-backup/atlas-backup/shared/config"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/hooks"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 )
@@ -64,6 +66,8 @@ type Report struct {
 	Cleanup *CleanupResult `json:"cleanup,omitempty"`
 	// Seconds: plan, fetch, restore (the parts, wall clock), cleanup.
 	Seconds map[string]float64 `json:"seconds"`
+	// Hooks: what the preRestore and postRestore hooks did (a drill runs none).
+	Hooks []hooks.Result `json:"hooks,omitempty"`
 }
 
 // Run restores a backup in-process (the CLI's path): Plan, Fetch, then every part with
@@ -143,6 +147,22 @@ func (e *Engine) run(ctx context.Context, in PlanInput) (rep *Report, rerr error
 	r.Seconds["fetch"] = e.now().Sub(t0).Seconds()
 	if err != nil {
 		return r, err
+	}
+
+	if !p.Drill {
+		// postRestore runs whatever happened once the hooks began (a start after a stop).
+		defer func() {
+			res, herr := e.hookRunner(p).Run(context.WithoutCancel(ctx), hooks.PostRestore, p.RestoreID, e.Cfg.Hooks.PostRestore)
+			r.Hooks = append(r.Hooks, res...)
+			if herr != nil && rerr == nil {
+				rerr = herr
+			} else if herr != nil {
+				r.Problems = append(r.Problems, herr.Error())
+			}
+		}()
+		if err := e.preRestore(ctx, p, r); err != nil {
+			return r, err
+		}
 	}
 
 	t0 = e.now()
@@ -670,4 +690,33 @@ func splitErr(err error) []string {
 // ScratchSuffix is a drill's default suffix: "_drill_" and 6 hex digits from the clock.
 func ScratchSuffix(now time.Time) string {
 	return fmt.Sprintf("_drill_%06x", now.UnixNano()&0xffffff)
+}
+
+// hookRunner runs the operator's hooks on the HBase runner.
+func (e *Engine) hookRunner(p *Plan) *hooks.Runner {
+	return &hooks.Runner{Runner: e.Runner, Poll: e.Poll, Now: e.Now,
+		Env: map[string]string{"ATLAS_BACKUP_CLUSTER": e.Cfg.Cluster, "ATLAS_BACKUP_ID": p.BackupID, "ATLAS_BACKUP_RUN_ID": p.RestoreID},
+		Progress: func(phase, name, state, msg string) {
+			e.emit(p, Event{Part: "hook", Name: phase + " " + name, Phase: state, Message: msg})
+		}}
+}
+
+// preRestore runs the preRestore hooks (before any server is changed), then, when
+// atlas.url is set and they may have stopped Atlas, refuses the restore if Atlas still
+// answers (unless --yes).
+func (e *Engine) preRestore(ctx context.Context, p *Plan, r *Report) error {
+	if len(e.Cfg.Hooks.PreRestore) == 0 {
+		return nil
+	}
+	res, err := e.hookRunner(p).Run(ctx, hooks.PreRestore, p.RestoreID, e.Cfg.Hooks.PreRestore)
+	r.Hooks = append(r.Hooks, res...)
+	if err != nil {
+		return &Refused{Problems: []string{err.Error() + ": nothing was restored"}}
+	}
+	if !p.Yes && e.AtlasHTTP != nil && e.Cfg.Atlas.URL != "" {
+		if vi, err := atlas.FetchVersion(ctx, e.AtlasHTTP, e.Cfg.Atlas.URL); err == nil {
+			return &Refused{Problems: []string{fmt.Sprintf("Atlas %s still answers at %s after the preRestore hooks: stop Atlas before restoring its stores (or --yes)", vi.Version, e.Cfg.Atlas.URL)}}
+		}
+	}
+	return nil
 }

@@ -10,7 +10,14 @@ import (
 //
 //	<prefix>/<cluster>/latest.json                          Latest
 //	<prefix>/<cluster>/<id>/                                Backup
-//	<prefix>/<cluster>/<id>/lock.json                       Lock (run lock / attempt marker)
+//	<prefix>/<cluster>/_lock/<20-digit sequence>.json       ClusterLock (one backup, restore
+//	                                                        or forget per cluster at a time)
+//	<prefix>/<cluster>/_readers/<run id>.json               Reader (a running restore or drill
+//	                                                        and the backup it reads)
+//	<prefix>/<cluster>/<id>/plan.json                       Plan (written once, PutIfAbsent)
+//	<prefix>/<cluster>/<id>/lock.json                       LegacyPlan (the plan's name before
+//	                                                        the cluster lock existed; read only)
+//	<prefix>/<cluster>/<id>/drill.json                      Drill (the last drill's result)
 //	<prefix>/<cluster>/<id>/manifest.json                   Manifest (written last)
 //	<prefix>/<cluster>/<id>/config/atlas-conf.tar.gz        ConfigArchive
 //	<prefix>/<cluster>/<id>/hbase/<table>/<rel>             HBase
@@ -68,8 +75,53 @@ func (l Layout) Backup(id string) string { return l.Backups() + id + "/" }
 // Manifest is the backup's manifest; a backup without one does not exist.
 func (l Layout) Manifest(id string) string { return l.Backup(id) + "manifest.json" }
 
-// Lock is the backup's run lock / attempt marker (written with PutIfAbsent).
-func (l Layout) Lock(id string) string { return l.Backup(id) + "lock.json" }
+// Plan is the backup's plan, written once with PutIfAbsent (a second run of the same
+// id follows it). Older backups kept it at LegacyPlan.
+func (l Layout) Plan(id string) string { return l.Backup(id) + "plan.json" }
+
+// LegacyPlan is where backups written before the cluster lock existed kept their plan
+// ("lock.json", which was never a lock). Read, never written.
+func (l Layout) LegacyPlan(id string) string { return l.Backup(id) + "lock.json" }
+
+// Drill is the result of the newest drill of the backup, written beside the manifest
+// (the manifest itself is never rewritten).
+func (l Layout) Drill(id string) string { return l.Backup(id) + "drill.json" }
+
+// LockDir is the folder of the cluster lock's objects: one per acquisition or
+// release, numbered; the highest number is the lock's state (shared/lock).
+func (l Layout) LockDir() string { return l.Backups() + "_lock/" }
+
+// ClusterLock is the lock object number seq.
+func (l Layout) ClusterLock(seq uint64) string {
+	return fmt.Sprintf("%s%020d.json", l.LockDir(), seq)
+}
+
+// ClusterLockSeq returns the sequence number of a key under LockDir.
+func (l Layout) ClusterLockSeq(key string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(key, l.LockDir())
+	if !ok {
+		return 0, false
+	}
+	num, ok := strings.CutSuffix(rest, ".json")
+	if !ok || len(num) != 20 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range num {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
+}
+
+// ReaderDir is the folder of the reader markers of running restores and drills.
+func (l Layout) ReaderDir() string { return l.Backups() + "_readers/" }
+
+// Reader is the marker of the restore or drill runID: the backup it reads, refreshed
+// while it runs, so retention never deletes it underneath.
+func (l Layout) Reader(runID string) string { return l.ReaderDir() + runID + ".json" }
 
 // ConfigArchive is the tar.gz of the Atlas config folder.
 func (l Layout) ConfigArchive(id string) string {

@@ -23,8 +23,16 @@ func TestLayoutKeys(t *testing.T) {
 			"backups/atlas/prod/20250101T020000Z/", "prod/20250101T020000Z/"},
 		{"Manifest", func(l store.Layout) string { return l.Manifest(id) },
 			"backups/atlas/prod/20250101T020000Z/manifest.json", "prod/20250101T020000Z/manifest.json"},
-		{"Lock", func(l store.Layout) string { return l.Lock(id) },
+		{"Plan", func(l store.Layout) string { return l.Plan(id) },
+			"backups/atlas/prod/20250101T020000Z/plan.json", "prod/20250101T020000Z/plan.json"},
+		{"LegacyPlan", func(l store.Layout) string { return l.LegacyPlan(id) },
 			"backups/atlas/prod/20250101T020000Z/lock.json", "prod/20250101T020000Z/lock.json"},
+		{"Drill", func(l store.Layout) string { return l.Drill(id) },
+			"backups/atlas/prod/20250101T020000Z/drill.json", "prod/20250101T020000Z/drill.json"},
+		{"ClusterLock", func(l store.Layout) string { return l.ClusterLock(42) },
+			"backups/atlas/prod/_lock/00000000000000000042.json", "prod/_lock/00000000000000000042.json"},
+		{"Reader", func(l store.Layout) string { return l.Reader("r20250102T030000Z-abcdef") },
+			"backups/atlas/prod/_readers/r20250102T030000Z-abcdef.json", "prod/_readers/r20250102T030000Z-abcdef.json"},
 		{"ConfigArchive", func(l store.Layout) string { return l.ConfigArchive(id) },
 			"backups/atlas/prod/20250101T020000Z/config/atlas-conf.tar.gz", "prod/20250101T020000Z/config/atlas-conf.tar.gz"},
 		{"HBase table", func(l store.Layout) string { return l.HBase(id, "atlas_janus", "part-m-00000") },
@@ -79,6 +87,22 @@ func TestLayoutBackupIDFromKey(t *testing.T) {
 				t.Errorf("BackupIDFromKey(%q) = %q, %v; want %q, %v", c.key, id, ok, c.id, c.ok)
 			}
 		})
+	}
+}
+
+func TestLayoutClusterLockSeq(t *testing.T) {
+	l := store.Layout{Prefix: "p", Cluster: "prod"}
+	for _, n := range []uint64{0, 1, 42, 18446744073709551615} {
+		got, ok := l.ClusterLockSeq(l.ClusterLock(n))
+		if !ok || got != n {
+			t.Errorf("ClusterLockSeq(ClusterLock(%d)) = %d, %v", n, got, ok)
+		}
+	}
+	for _, k := range []string{l.Latest(), l.LockDir() + "42.json", l.LockDir() + "0000000000000000004x.json",
+		store.Layout{Cluster: "dev"}.ClusterLock(1), l.Reader("r1")} {
+		if n, ok := l.ClusterLockSeq(k); ok {
+			t.Errorf("ClusterLockSeq(%q) = %d, true; want false", k, n)
+		}
 	}
 }
 

@@ -136,11 +136,11 @@ func TestS3Open(t *testing.T) {
 		t.Fatalf("Check: %v", err)
 	}
 	l := store.Layout{Prefix: prefix, Cluster: "prod"}
-	info, err := st.PutIfAbsent(ctx, l.Lock("b1"), strings.NewReader(`{"attempt":1}`))
+	info, err := st.PutIfAbsent(ctx, l.Plan("b1"), strings.NewReader(`{"attempt":1}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := st.URL(info.Key), "s3://"+bucket+"/atlas/prod/b1/lock.json"; got != want {
+	if got, want := st.URL(info.Key), "s3://"+bucket+"/atlas/prod/b1/plan.json"; got != want {
 		t.Errorf("URL = %q, want %q", got, want)
 	}
 	if err := store.VerifyObject(ctx, st, info); err != nil {

@@ -35,6 +35,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -44,6 +46,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"gopkg.in/yaml.v3"
 
+	"github.com/atlas-backup/atlas-backup/shared/events"
 	"github.com/atlas-backup/atlas-backup/shared/handler"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/stacktest"
@@ -55,7 +58,7 @@ var substitution = map[string]string{
 	"PlanFunctionArn": "plan", "ExportSubmitFunctionArn": "export-submit", "ExportStatusFunctionArn": "export-status",
 	"ExportShipFunctionArn": "export-ship", "SolrSubmitFunctionArn": "solr-submit", "SolrStatusFunctionArn": "solr-status",
 	"SolrShipFunctionArn": "solr-ship", "ConfigArchiveFunctionArn": "config-archive", "ConfigStatusFunctionArn": "config-status",
-	"FinalizeFunctionArn": "finalize",
+	"FinalizeFunctionArn": "finalize", "RetentionFunctionArn": "retention",
 }
 
 // The substitutions of statemachine/restore.asl.json.
@@ -193,6 +196,9 @@ type fixture struct {
 	definition  string
 	extraFnEnv  map[string][]string
 	solrBackups string
+	// eventsURL is the SQS queue an EventBridge rule on moto's default bus sends this
+	// cluster's completion events to, as an upgrade pipeline would subscribe.
+	eventsURL string
 }
 
 func newFixture(t *testing.T, name string, change func(cfg map[string]any)) *fixture {
@@ -238,6 +244,24 @@ func newFixture(t *testing.T, name string, change func(cfg map[string]any)) *fix
 	}
 	if _, err := sns.NewFromConfig(ac).Subscribe(ctx, &sns.SubscribeInput{TopicArn: top.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(qa.Attributes["QueueArn"])}); err != nil {
 		t.Fatalf("subscribe: %v", err)
+	}
+	eq, err := sqs.NewFromConfig(ac).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("events-" + f.cluster)})
+	if err != nil {
+		t.Fatalf("create events queue: %v", err)
+	}
+	f.eventsURL = *eq.QueueUrl
+	eqa, err := sqs.NewFromConfig(ac).GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: eq.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pattern, _ := json.Marshal(map[string]any{"source": []string{events.Source}, "detail-type": events.DetailTypes, "detail": map[string]any{"cluster": []string{f.cluster}}})
+	eb := eventbridge.NewFromConfig(ac)
+	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("events-" + f.cluster), EventPattern: aws.String(string(pattern))}); err != nil {
+		t.Fatalf("put rule: %v", err)
+	}
+	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("events-" + f.cluster),
+		Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: aws.String(eqa.Attributes["QueueArn"])}}}); err != nil {
+		t.Fatalf("put targets: %v", err)
 	}
 	def, err := os.ReadFile(f.definition)
 	if err != nil {
@@ -315,7 +339,7 @@ func (f *fixture) fn(name string) *rie {
 	if name == "start" {
 		cmd.Env = append(cmd.Env, handler.EnvStateMachine+"="+f.smARN, handler.EnvCluster+"="+f.cluster)
 	} else {
-		cmd.Env = append(cmd.Env, handler.EnvConfigParameter+"="+f.param)
+		cmd.Env = append(cmd.Env, handler.EnvConfigParameter+"="+f.param, handler.EnvEventBus+"=default") // template.yaml Globals
 	}
 	cmd.Env = append(cmd.Env, f.extraFnEnv[name]...)
 	cmd.Stdout, cmd.Stderr = lf, lf
@@ -552,6 +576,44 @@ func (f *fixture) s3get(key string) ([]byte, error) {
 	return io.ReadAll(out.Body)
 }
 
+func (f *fixture) s3list(prefix string) ([]string, error) {
+	c, err := store.NewS3Client(context.Background(), stackEnv.Get("AWS_ENDPOINT_URL"))
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(stackEnv.Get("STACK_BUCKET")), Prefix: aws.String(prefix)})
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, o := range out.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	return keys, nil
+}
+
+// lockState is the state of the cluster lock's highest record ("none" when never taken).
+func (f *fixture) lockState() string {
+	f.t.Helper()
+	keys, err := f.s3list("atlas/" + f.cluster + "/_lock/")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if len(keys) == 0 {
+		return "none"
+	}
+	sort.Strings(keys)
+	b, err := f.s3get(keys[len(keys)-1])
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var r struct {
+		State string `json:"state"`
+	}
+	_ = json.Unmarshal(b, &r)
+	return r.State
+}
+
 func (f *fixture) manifest(cluster, id string) *manifest.Manifest {
 	f.t.Helper()
 	b, err := f.s3get("atlas/" + cluster + "/" + id + "/manifest.json")
@@ -580,6 +642,44 @@ func (f *fixture) messages(wantAtLeast int) []string {
 		}
 	}
 	return out
+}
+
+// completion reads up to n completion events from the cluster's events queue (an
+// EventBridge rule target in moto), as {"detail-type", "detail", ...} maps.
+func (f *fixture) completion(n int) []map[string]any {
+	f.t.Helper()
+	c := sqs.NewFromConfig(awsCfg(f.t))
+	var out []map[string]any
+	deadline := time.Now().Add(20 * time.Second)
+	for len(out) < n && time.Now().Before(deadline) {
+		r, err := c.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(f.eventsURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		for _, m := range r.Messages {
+			var v map[string]any
+			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &v); err != nil {
+				f.t.Fatalf("event %s: %v", aws.ToString(m.Body), err)
+			}
+			out = append(out, v)
+			_, _ = c.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(f.eventsURL), ReceiptHandle: m.ReceiptHandle})
+		}
+	}
+	return out
+}
+
+// completionOf returns the completion event of detail-type for id (backupId or restoreId).
+func (f *fixture) completionOf(detailType, id string) map[string]any {
+	f.t.Helper()
+	for _, ev := range f.completion(1) {
+		d, _ := ev["detail"].(map[string]any)
+		if ev["detail-type"] == detailType && (d["backupId"] == id || d["restoreId"] == id) {
+			return d
+		}
+		f.t.Logf("other event: %v %v", ev["detail-type"], d["backupId"])
+	}
+	f.t.Fatalf("no %q event for %s reached the queue", detailType, id)
+	return nil
 }
 
 func readEvent(t *testing.T, rel string) map[string]any {
@@ -787,7 +887,7 @@ func TestScheduleBackupMatchesCLI(t *testing.T) {
 
 // events/pre-upgrade.json: SUCCEEDED, with the trigger and its detail in the manifest.
 func TestPreUpgradeBackup(t *testing.T) {
-	f := newFixture(t, "preup", nil)
+	f := newFixture(t, "preup", func(cfg map[string]any) { cfg["retention"] = map[string]any{"keepLast": 1} })
 	ev := readEvent(t, "pre-upgrade.json")
 	ev["detail"].(map[string]any)["cluster"] = f.cluster
 	ev["detail"].(map[string]any)["requestId"] = "CHG-" + randHex(4)
@@ -799,8 +899,28 @@ func TestPreUpgradeBackup(t *testing.T) {
 	}
 	m := f.manifest(f.cluster, so.BackupID)
 	if m.Status != manifest.Succeeded || m.Trigger.Source != "pre-upgrade" ||
-		!strings.Contains(m.Trigger.Detail, "ticket=CHG-4711") || !strings.Contains(m.Trigger.Detail, "targetVersion=HDP-3.1.5") {
+		!strings.Contains(m.Trigger.Detail, "ticket=CHG-4711") || !strings.Contains(m.Trigger.Detail, "targetVersion=HDP-3.1.5") ||
+		m.Trigger.Ticket != "CHG-4711" || m.Trigger.TargetVersion != "HDP-3.1.5" {
 		t.Fatalf("manifest: %s trigger %+v", m.Status, m.Trigger)
+	}
+	// The upgrade pipeline's event: its ticket and target version, the manifest, sizes.
+	d := f.completionOf(events.DetailTypeBackupSucceeded, so.BackupID)
+	tr, _ := d["trigger"].(map[string]any)
+	sizes, _ := d["sizes"].(map[string]any)
+	if tr["ticket"] != "CHG-4711" || tr["targetVersion"] != "HDP-3.1.5" || d["via"] != "state-machine" ||
+		!strings.HasSuffix(fmt.Sprint(d["manifest"]), so.BackupID+"/manifest.json") || sizes["tables"] != float64(2) || d["executionArn"] == nil {
+		t.Errorf("completion event detail: %v", d)
+	}
+	// Retention ran after Finalize (keepLast 1): its result is in the execution's output,
+	// and the lock is released.
+	var out struct {
+		Retention handler.RetentionOutput `json:"retention"`
+	}
+	if err := json.Unmarshal(r.Output, &out); err != nil || len(out.Retention.Kept) != 1 || !strings.HasPrefix(out.Retention.Kept[0], so.BackupID+": ") {
+		t.Errorf("retention in the execution's output: %+v (%v) %s", out.Retention, err, r.Output)
+	}
+	if cur := f.lockState(); cur != "released" {
+		t.Errorf("cluster lock after the execution: %s", cur)
 	}
 	// the same request sent again (a new event id): one backup
 	ev["id"] = "another-delivery-" + randHex(4)
@@ -858,8 +978,66 @@ func TestSolrFailureFailsThroughCatch(t *testing.T) {
 	if _, err := f.s3get("atlas/" + f.cluster + "/latest.json"); err == nil {
 		t.Fatalf("latest.json written for a FAILED backup")
 	}
+	if d := f.completionOf(events.DetailTypeBackupFailed, id); d["status"] != "FAILED" || !strings.Contains(fmt.Sprint(d["reasons"]), "edge_index") {
+		t.Errorf("failed event detail: %v", d)
+	}
+	if cur := f.lockState(); cur != "released" {
+		t.Errorf("cluster lock after the failed execution: %s", cur)
+	}
 	record("execution_solr-failure", metrics(r))
 	t.Logf("caught by: %v", caught)
+}
+
+// A CLI backup and the state machine on one cluster: the CLI holds the lock, so the
+// execution's Plan fails with Locked, retries a bounded number of times, then is
+// finalized as FAILED naming the holder; the CLI's backup is not disturbed.
+func TestStateMachineMeetsCLILock(t *testing.T) {
+	slow := filepath.Join(t.TempDir(), "hbase-slow")
+	f := newFixture(t, "locked", func(cfg map[string]any) {
+		hb := cfg["hbase"].(map[string]any)
+		script := "#!/bin/sh\ncase \"$1\" in org.apache.hadoop.hbase.mapreduce.Export) sleep 8;; esac\nexec " + hb["command"].(string) + " \"$@\"\n"
+		if err := os.WriteFile(slow, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		hb["command"] = slow
+	})
+	cli := exec.Command(cliBin, "--config", f.cfgPath, "backup", "--new")
+	var cliErr bytes.Buffer
+	cli.Stderr = &cliErr
+	if err := cli.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; f.lockState() != "held"; i++ {
+		if i > 600 {
+			t.Fatalf("the CLI never took the lock:\n%s", cliErr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ev := readEvent(t, "on-demand.json")
+	ev["detail"].(map[string]any)["cluster"] = f.cluster
+	ev["time"] = nowRFC3339()
+	so := f.trigger(ev)
+	r := f.execute(so.ExecutionARN, 200)
+	if r.Status != "FAILED" {
+		t.Fatalf("execution beside a CLI backup: %s %s %s", r.Status, r.Error, r.Cause)
+	}
+	m := f.manifest(f.cluster, so.BackupID)
+	reasons := strings.Join(m.Reasons, " ")
+	if m.Status != manifest.Failed || !strings.Contains(reasons, "Locked") || !strings.Contains(reasons, "pid "+strconv.Itoa(cli.Process.Pid)) {
+		t.Errorf("manifest %s: %v", m.Status, m.Reasons)
+	}
+	if r.Metrics.InvocationsByFunction["plan"] != 6 {
+		t.Errorf("Plan ran %d times, want 6 (1 + 5 retries on Locked)", r.Metrics.InvocationsByFunction["plan"])
+	}
+	if d := f.completionOf(events.DetailTypeBackupFailed, so.BackupID); !strings.Contains(fmt.Sprint(d["reasons"]), "cluster locked by backup") {
+		t.Errorf("failed event: %v", d)
+	}
+	if err := cli.Wait(); err != nil {
+		t.Fatalf("the CLI backup beside the execution: %v\n%s", err, cliErr.String())
+	}
+	if cur := f.lockState(); cur != "released" {
+		t.Errorf("cluster lock after both: %s", cur)
+	}
 }
 
 // A long-running export: the Export waits 12 s before it starts (a wrapper around the
@@ -968,6 +1146,7 @@ func TestFunctionEvents(t *testing.T) {
 			}
 		}},
 		{fn: "export-submit", event: "export-submit/atlas_janus.json", wantErr: "BadInput"}, // finalized
+		{fn: "retention", event: "retention/not-succeeded.json", wantErr: "BadInput"},       // PARTIAL: no retention
 		{fn: "finalize", event: "finalize/failure.json", check: want("status", "FAILED")},
 	}
 	seen := map[string]bool{}
@@ -1002,7 +1181,7 @@ func TestFunctionEvents(t *testing.T) {
 	_ = filepath.Walk(filepath.Join(root, "events"), func(p string, fi os.FileInfo, err error) error {
 		if err == nil && !fi.IsDir() && strings.HasSuffix(p, ".json") {
 			rel, _ := filepath.Rel(filepath.Join(root, "events"), p)
-			if !seen[rel] && !strings.HasPrefix(rel, "restore") { // TestRestore runs those
+			if !seen[rel] && !strings.HasPrefix(rel, "restore") && rel != "drill-schedule.json" && !strings.HasPrefix(rel, "completion") { // TestRestore runs those; shared/events tests the completion samples
 				t.Errorf("events/%s is not exercised", rel)
 			}
 		}
@@ -1066,7 +1245,38 @@ func TestRestore(t *testing.T) {
 		if len(cl["dropped"].([]any)) != 2 || len(cl["deleted"].([]any)) != 3 {
 			t.Errorf("cleanup: %v", cl)
 		}
+		if d := f.completionOf(events.DetailTypeDrillSucceeded, rid); d["backupId"] != bm.BackupID || d["ok"] != true {
+			t.Errorf("drill event: %v", d)
+		}
 		record("execution_restore-drill", metrics(r))
+	})
+
+	// The scheduled path: the drill schedule's input (template.yaml DrillSchedule) with
+	// an execution name as EventBridge Scheduler gives one; the drill of the latest
+	// backup records its result beside the manifest, and list shows it.
+	t.Run("scheduled drill", func(t *testing.T) {
+		in := readEvent(t, "drill-schedule.json")
+		name := "0b6f1f7e-" + randHex(2) + "-4d3c-9a1e-" + randHex(6)
+		r := f.run(f.definition, restoreSubstitution, smARN, name, in, 500)
+		if r.Status != "SUCCEEDED" {
+			t.Fatalf("scheduled drill: %s %s", r.Error, r.Cause)
+		}
+		var rec manifest.Drill
+		b, err := f.s3get("atlas/" + f.cluster + "/" + bm.BackupID + "/drill.json")
+		if err != nil || json.Unmarshal(b, &rec) != nil || !rec.OK || rec.RestoreID != name || rec.Trigger != "schedule" {
+			t.Fatalf("drill record: %s %v", b, err)
+		}
+		cmd := exec.Command(cliBin, "--config", f.cfgPath, "list")
+		lo, err := cmd.Output()
+		if err != nil || !regexp.MustCompile(bm.BackupID+`\s.*ok `+rec.FinishedAt.Format("2006-01-02")).Match(lo) {
+			t.Errorf("list does not show the drill: %v\n%s", err, lo)
+		}
+		if d := f.completionOf(events.DetailTypeDrillSucceeded, name); d["trigger"] != "schedule" {
+			t.Errorf("scheduled drill event: %v", d)
+		}
+		if marks, _ := f.s3list("atlas/" + f.cluster + "/_readers/"); len(marks) != 0 {
+			t.Errorf("reader marks left after the drill: %v", marks)
+		}
 	})
 
 	t.Run("function events", func(t *testing.T) {
