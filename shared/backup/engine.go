@@ -97,8 +97,10 @@ func NewBackupID(now time.Time) string {
 	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
-// Error types returned at step boundaries; a Lambda reports the Go type name as
-// errorType and the state machine's Retry/Catch match on it.
+// Error types returned at step boundaries. Each has a kind (its Kind method, the type's
+// name) that survives wrapping and errors.Join: a Lambda reports the first kind in the
+// error's chain as errorType (handler.Kind) and the state machine's Retry/Catch match on
+// it.
 type (
 	// BadInput: the request or config breaks a rule; nothing was started.
 	BadInput struct{ Err error }
@@ -136,6 +138,15 @@ func (e *StoreFailed) Unwrap() error         { return e.Err }
 func (e *ExportIncomplete) Error() string {
 	return "hbase table " + e.Table + ": export incomplete: " + strings.Join(e.Problems, "; ")
 }
+
+// Kinds (handler.Kind): the names the state machines match.
+func (*BadInput) Kind() string            { return "BadInput" }
+func (*PreflightFailed) Kind() string     { return "PreflightFailed" }
+func (*ExportFailed) Kind() string        { return "ExportFailed" }
+func (*SolrBackupFailed) Kind() string    { return "SolrBackupFailed" }
+func (*ConfigArchiveFailed) Kind() string { return "ConfigArchiveFailed" }
+func (*StoreFailed) Kind() string         { return "StoreFailed" }
+func (*ErrAlreadySucceeded) Kind() string { return "ErrAlreadySucceeded" }
 
 // ErrAlreadySucceeded: the backup id already has a SUCCEEDED manifest.
 type ErrAlreadySucceeded struct{ BackupID string }

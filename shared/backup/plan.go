@@ -87,6 +87,10 @@ var (
 	fieldRe        = regexp.MustCompile(`^[\x20-\x7E]{0,64}$`)
 )
 
+// Validate checks the request without looking at any server: what Plan refuses as
+// BadInput before anything else (the CLI calls it while parsing its flags).
+func (in PlanInput) Validate() error { return validateInput(in) }
+
 func validateInput(in PlanInput) error {
 	var errs []error
 	if in.BackupID != "" {
@@ -369,11 +373,11 @@ func (e *Engine) runJob(ctx context.Context, job runner.Job) (runner.Status, err
 // identity runs HBase commands as the hbase principal, with a ticket cache of this
 // backup's own.
 func (e *Engine) identity(id string) hbase.Identity {
-	dir := "/tmp"
+	dir, krb5 := "/tmp", ""
 	if e.Cfg.HBase.Runner.Type == config.RunnerLocal {
-		dir = e.Cfg.WorkDir
+		dir, krb5 = e.Cfg.WorkDir, e.Cfg.Kerberos.Krb5Conf
 	}
-	return hbase.Identity{Principal: e.Cfg.HBase.Principal, Keytab: e.HBaseKeytab, CCache: dir + "/krb5cc_atlas_backup_" + id}
+	return hbase.Identity{Principal: e.Cfg.HBase.Principal, Keytab: e.HBaseKeytab, CCache: dir + "/krb5cc_atlas_backup_" + id, Krb5Conf: krb5}
 }
 
 // backupName is the Solr backup name: one folder per backup and collection under the

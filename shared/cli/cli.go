@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -41,7 +42,7 @@ var Version = "dev"
 const usage = `atlas-backup: back up and restore Apache Atlas metadata (HBase, Solr, config).
 
 Usage:
-  atlas-backup [global flags] <command> [flags]
+  atlas-backup <command> [flags] [arguments]     (global flags before or after the command)
 
 Commands:
   backup            take a backup (resumes an interrupted one of the same id)
@@ -60,18 +61,24 @@ Commands:
   agent archive-config --dir D --store URL --key K [--part P]
                     the host agent (run by SSM on the Atlas host): archive D into the store
   version           print the version
+  help [command]    this text, or a command's flags and an example (also: <command> --help)
 
 Global flags:
   --config FILE     cluster config (default $ATLAS_BACKUP_CONFIG, then ./atlas-backup.yaml)
   --output text|json
   --log-file FILE   JSON log (default <workDir>/atlas-backup.log); "-" for stderr
 
+Example:
+  atlas-backup backup --config /etc/atlas-backup/prod.yaml
+  atlas-backup list --config /etc/atlas-backup/prod.yaml
+
 Exit codes: 0 ok, 1 backup failed/partial, verify or drill mismatch, restore failed,
-check-atlas found a difference, forget could not delete everything, 2 usage or invalid
-input, 3 unknown backup id, 4 restore/drill refused before anything was changed, 5 the
-cluster is locked by another backup, restore or forget (named), 6 check-atlas could not
-compare (Atlas did not answer ACTIVE, or the backup recorded no Atlas answers),
-130 interrupted (run again to resume a backup).
+check-atlas found a difference, forget could not delete everything,
+2 usage or invalid input (named field and rule; nothing was contacted),
+3 unknown backup id, 4 restore/drill refused before anything was changed,
+5 the cluster is locked by another backup, restore or forget (named),
+6 check-atlas could not compare (Atlas did not answer ACTIVE, or the backup recorded no
+Atlas answers), 130 interrupted (run again to resume a backup).
 `
 
 type app struct {
@@ -85,18 +92,18 @@ type app struct {
 
 // Main runs the command line and returns the exit code. Only main exits.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr}
+	a := &app{stdout: stdout, stderr: stderr, output: "text"}
 	fs := flag.NewFlagSet("atlas-backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	fs.StringVar(&a.configPath, "config", "", "cluster config file")
-	fs.StringVar(&a.output, "output", "text", "text or json")
-	fs.StringVar(&a.logFile, "log-file", "", "JSON log file")
+	a.globalFlags(fs)
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	fs.Usage = func() { fmt.Fprint(&buf, usage) }
 	if err := fs.Parse(args[1:]); err != nil {
-		return ExitUsage
-	}
-	if a.output != "text" && a.output != "json" {
-		fmt.Fprintf(stderr, "atlas-backup: --output must be text or json, got %q\n", a.output)
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			return ExitOK
+		}
+		io.Copy(stderr, &buf)
 		return ExitUsage
 	}
 	rest := fs.Args()
@@ -127,15 +134,48 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "agent":
 		return a.agent(ctx, cargs)
 	case "version":
+		if _, code, ok := a.parse("version", flag.NewFlagSet("version", flag.ContinueOnError), cargs); !ok {
+			return code
+		}
 		fmt.Fprintln(stdout, "atlas-backup", Version)
 		return ExitOK
 	case "help", "-h", "--help":
+		if len(cargs) > 0 {
+			name := strings.Join(cargs, " ")
+			if _, ok := commandHelp(name); ok {
+				a.printHelp(stdout, name, a.commandFlags(name))
+				return ExitOK
+			}
+			fmt.Fprintf(stderr, "atlas-backup: no command %q\n\n%s", name, usage)
+			return ExitUsage
+		}
 		fmt.Fprint(stdout, usage)
 		return ExitOK
 	default:
 		fmt.Fprintf(stderr, "atlas-backup: unknown command %q\n\n%s", cmd, usage)
 		return ExitUsage
 	}
+}
+
+// commandFlags is the flag set of a command, for `help <command>`.
+func (a *app) commandFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	switch name {
+	case "backup":
+		backupFlags(fs)
+	case "restore":
+		restoreFlags(fs)
+	case "drill":
+		drillFlags(fs)
+	case "forget":
+		forgetFlags(fs)
+	case "unlock":
+		unlockFlags(fs)
+	case "agent archive-config":
+		agentFlags(fs)
+	}
+	a.globalFlags(fs)
+	return fs
 }
 
 func (a *app) errorf(format string, args ...any) {
@@ -217,30 +257,45 @@ func inProgressFile(cfg config.Config) string {
 	return filepath.Join(cfg.WorkDir, cfg.Cluster+".inprogress")
 }
 
+type backupOpts struct {
+	id, trigger, detail, ticket, targetVersion *string
+	fresh                                      *bool
+}
+
+func backupFlags(fs *flag.FlagSet) backupOpts {
+	return backupOpts{
+		id:            fs.String("id", "", "backup `id` (default: resume the interrupted one, else a new id)"),
+		fresh:         fs.Bool("new", false, "start a new backup even if an interrupted one could be resumed"),
+		trigger:       fs.String("trigger", "cli", "what started this backup: cli, schedule, pre-upgrade, on-demand"),
+		detail:        fs.String("detail", "", "free `text` recorded with the trigger"),
+		ticket:        fs.String("ticket", "", "the change `ticket` this backup is for (recorded, and in the completion event)"),
+		targetVersion: fs.String("target-version", "", "the `version` an upgrade goes to (recorded, and in the completion event)"),
+	}
+}
+
 func (a *app) backup(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	id := fs.String("id", "", "backup id (default: resume the interrupted one, else a new id)")
-	fresh := fs.Bool("new", false, "start a new backup even if an interrupted one could be resumed")
-	trigger := fs.String("trigger", "cli", "what started this backup: cli, schedule, pre-upgrade, on-demand")
-	detail := fs.String("detail", "", "free text recorded with the trigger")
-	ticket := fs.String("ticket", "", "the change ticket this backup is for (recorded, and in the completion event)")
-	targetVersion := fs.String("target-version", "", "the version an upgrade goes to (recorded, and in the completion event)")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		if fs.NArg() > 0 {
-			a.errorf("backup takes no arguments, got %q", fs.Args())
+	o := backupFlags(fs)
+	id, fresh, trigger, detail, ticket, targetVersion := o.id, o.fresh, o.trigger, o.detail, o.ticket, o.targetVersion
+	pos, code, ok := a.parse("backup", fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		a.errorf("backup takes no arguments, got %q", pos)
+		return ExitUsage
+	}
+	// the request's own rules (backup.PlanInput.Validate), named by their flags
+	if err := (backup.PlanInput{BackupID: *id, Trigger: manifest.Trigger{Source: *trigger, Detail: *detail, Ticket: *ticket, TargetVersion: *targetVersion}}).Validate(); err != nil {
+		msg := strings.NewReplacer("backupId:", "--id:", "trigger.source:", "--trigger:", "trigger.detail:", "--detail:", "trigger.ticket:", "--ticket:", "trigger.targetVersion:", "--target-version:").Replace(err.Error())
+		for _, line := range strings.Split(msg, "\n") {
+			a.errorf("%s", line)
 		}
 		return ExitUsage
 	}
 	cfg, ok := a.load()
 	if !ok {
 		return ExitUsage
-	}
-	if *id != "" {
-		if err := store.ValidateComponent(*id); err != nil {
-			a.errorf("--id: %v", err)
-			return ExitUsage
-		}
 	}
 	ip := inProgressFile(cfg)
 	if *id == "" && !*fresh {
@@ -386,6 +441,10 @@ func (a *app) openRead(ctx context.Context) (*clients.Set, config.Config, int) {
 }
 
 func (a *app) list(ctx context.Context, args []string) int {
+	args, code, ok := a.parse("list", flag.NewFlagSet("list", flag.ContinueOnError), args)
+	if !ok {
+		return code
+	}
 	if len(args) > 0 {
 		a.errorf("list takes no arguments")
 		return ExitUsage
@@ -475,6 +534,10 @@ func (a *app) manifest(ctx context.Context, set *clients.Set, id string) (*manif
 // openBackup validates the one backup id of cmd, opens the clients and reads the
 // backup's manifest; on failure it has printed why and returns the exit code.
 func (a *app) openBackup(ctx context.Context, args []string, cmd string) (*clients.Set, *manifest.Manifest, int) {
+	args, code, ok := a.parse(cmd, flag.NewFlagSet(cmd, flag.ContinueOnError), args)
+	if !ok {
+		return nil, nil, code
+	}
 	id, ok := a.oneID(args, cmd)
 	if !ok {
 		return nil, nil, ExitUsage

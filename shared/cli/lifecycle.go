@@ -108,15 +108,24 @@ func (a *app) afterBackup(ctx context.Context, set *clients.Set, id string, log 
 	return &events.Retention{Kept: rep.Kept, Dropped: rep.Dropped, Problems: rep.Problems}
 }
 
+func forgetFlags(fs *flag.FlagSet) (dry, prune *bool) {
+	return fs.Bool("dry-run", false, "say which backups stay and why; delete nothing"),
+		fs.Bool("prune", false, "also delete everything a dropped backup owns (store objects, Solr folder, export folder)")
+}
+
+func unlockFlags(fs *flag.FlagSet) *bool {
+	return fs.Bool("force", false, "release the lock even when its holder is alive (it stops at its next refresh)")
+}
+
 func (a *app) forget(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("forget", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	dry := fs.Bool("dry-run", false, "say which backups stay and why; delete nothing")
-	prune := fs.Bool("prune", false, "also delete everything a dropped backup owns (store objects, Solr folder, export folder)")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		if fs.NArg() > 0 {
-			a.errorf("forget takes no arguments, got %q", fs.Args())
-		}
+	dry, prune := forgetFlags(fs)
+	pos, code, ok := a.parse("forget", fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		a.errorf("forget takes no arguments, got %q", pos)
 		return ExitUsage
 	}
 	set, cfg, code := a.openRead(ctx)
@@ -197,9 +206,13 @@ func (a *app) forgetReport(r *forget.Report) {
 
 func (a *app) unlock(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("unlock", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	force := fs.Bool("force", false, "release the lock even when its holder is alive (it stops at its next refresh)")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	force := unlockFlags(fs)
+	pos, code, ok := a.parse("unlock", fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		a.errorf("unlock takes no arguments, got %q", pos)
 		return ExitUsage
 	}
 	set, _, code := a.openRead(ctx)

@@ -18,23 +18,6 @@ import (
 // existing without --yes, scratch names colliding, Atlas running).
 const ExitRefused = 4
 
-// parseMixed parses flags that may come before or after the positional arguments
-// (`restore ID --yes` as well as `restore --yes ID`).
-func parseMixed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
 func (a *app) restoreProgress(ev restore.Event) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -49,31 +32,46 @@ func (a *app) restoreProgress(ev restore.Event) {
 	fmt.Fprintln(a.stderr, strings.TrimRight(line, " "))
 }
 
+type restoreOpts struct {
+	only, suffix, target *string
+	yes                  *bool
+	atlasWait            *time.Duration
+}
+
+func restoreFlags(fs *flag.FlagSet) restoreOpts {
+	return restoreOpts{
+		only:      fs.String("only", "", "restore only these `parts`: comma-separated hbase, solr, config"),
+		suffix:    fs.String("suffix", "", "append this `suffix` to every table and collection name (restore beside the live data)"),
+		target:    fs.String("target", "", "`folder` to unpack the config into (default <workDir>/restore/<restore id>/conf; the live folder needs --yes)"),
+		yes:       fs.Bool("yes", false, "merge into non-empty tables, delete existing collections, unpack over the live config folder, restore while Atlas answers"),
+		atlasWait: fs.Duration("atlas-wait", DefaultAtlasWait, "after restoring the graph, wait this `long` for Atlas (start it then) and compare it with the backup's record; 0 skips"),
+	}
+}
+
+func drillFlags(fs *flag.FlagSet) *string {
+	return fs.String("suffix", "", "scratch-name `suffix` (default _drill_ and 6 hex digits); must collide with no existing table or collection")
+}
+
 func (a *app) restore(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	only := fs.String("only", "", "restore only these parts: comma-separated hbase, solr, config")
-	suffix := fs.String("suffix", "", "append this to every table and collection name (restore beside the live data)")
-	target := fs.String("target", "", "folder to unpack the config into (default <workDir>/restore/<restore id>/conf; the live folder needs --yes)")
-	yes := fs.Bool("yes", false, "merge into non-empty tables, delete existing collections, unpack over the live config folder, restore while Atlas answers")
-	atlasWait := fs.Duration("atlas-wait", DefaultAtlasWait, "after restoring the graph, wait this long for Atlas (start it then) and compare it with the backup's record; 0 skips")
-	pos, err := parseMixed(fs, args)
-	if err != nil {
-		return ExitUsage
+	o := restoreFlags(fs)
+	pos, code, ok := a.parse("restore", fs, args)
+	if !ok {
+		return code
 	}
 	id, ok := a.oneID(pos, "restore")
 	if !ok {
 		return ExitUsage
 	}
-	if *atlasWait < 0 {
-		a.errorf("--atlas-wait: must not be negative, got %s", *atlasWait)
+	if *o.atlasWait < 0 {
+		a.errorf("--atlas-wait: must not be negative, got %s", *o.atlasWait)
 		return ExitUsage
 	}
-	in := restore.PlanInput{BackupID: id, Suffix: *suffix, Yes: *yes, ConfigTarget: *target}
-	if *only != "" {
-		in.Only = strings.Split(*only, ",")
+	in := restore.PlanInput{BackupID: id, Suffix: *o.suffix, Yes: *o.yes, ConfigTarget: *o.target}
+	if *o.only != "" {
+		in.Only = strings.Split(*o.only, ",")
 	}
-	a.atlasWait = *atlasWait
+	a.atlasWait = *o.atlasWait
 	return a.runRestore(ctx, in)
 }
 
@@ -83,11 +81,10 @@ const DefaultAtlasWait = 15 * time.Minute
 
 func (a *app) drill(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("drill", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	suffix := fs.String("suffix", "", "scratch-name suffix (default _drill_ and 6 hex digits); must collide with no existing table or collection")
-	pos, err := parseMixed(fs, args)
-	if err != nil {
-		return ExitUsage
+	suffix := drillFlags(fs)
+	pos, code, ok := a.parse("drill", fs, args)
+	if !ok {
+		return code
 	}
 	id, ok := a.oneID(pos, "drill")
 	if !ok {
@@ -100,6 +97,13 @@ func (a *app) drill(ctx context.Context, args []string) int {
 }
 
 func (a *app) runRestore(ctx context.Context, in restore.PlanInput) int {
+	if err := in.Validate(); err != nil { // the request's own rules, named by their flags
+		msg := strings.NewReplacer("suffix ", "--suffix ", "config target:", "--target:", "only:", "--only:").Replace(err.Error())
+		for _, line := range strings.Split(msg, "\n") {
+			a.errorf("%s", line)
+		}
+		return ExitUsage
+	}
 	cfg, ok := a.load()
 	if !ok {
 		return ExitUsage

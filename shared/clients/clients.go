@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/emr"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/jcmturner/gokrb5/v8/client"
@@ -78,28 +79,29 @@ func Open(ctx context.Context, cfg config.Config) (*Set, error) {
 	var awsErr error
 	var awsCfg awsConfig
 	loadAWS := func() (awsConfig, error) {
-		awsOnce.Do(func() { awsCfg, awsErr = loadAWSConfig(ctx) })
+		awsOnce.Do(func() { awsCfg, awsErr = loadAWSConfig(ctx, cfg.AWS) })
 		return awsCfg, awsErr
 	}
 
-	// store
+	// store: the one parse of the store URL (config.Validate checked it the same way)
+	loc, err := store.ParseURL(cfg.Store)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	var s3c store.S3API
-	if u, err := url.Parse(cfg.Store); err == nil && u.Scheme == "s3" {
-		c, err := store.NewS3Client(ctx, os.Getenv("AWS_ENDPOINT_URL"))
+	if loc.Scheme == "s3" {
+		c, err := NewS3Client(ctx, cfg.AWS)
 		if err != nil {
-			return nil, fmt.Errorf("s3 client: %w", err)
-		}
-		if c.Options().Region == "" {
-			return nil, fmt.Errorf("store %s: %w", cfg.Store, ErrNoRegion)
+			return nil, fmt.Errorf("store %s: %w", loc, err)
 		}
 		s3c = c
 	}
-	st, prefix, err := store.Open(ctx, cfg.Store, s3c)
+	st, err := store.Open(ctx, loc, s3c)
 	if err != nil {
 		return nil, err
 	}
 	s.Store = st
-	s.Layout = store.Layout{Prefix: prefix, Cluster: cfg.Cluster}
+	s.Layout = store.Layout{Prefix: loc.Prefix, Cluster: cfg.Cluster}
 	if err := s.Layout.Validate(); err != nil {
 		return nil, err
 	}
@@ -305,15 +307,53 @@ func (t *lazyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 type awsConfig struct{ cfg aws.Config }
 
 // ErrNoRegion is returned when AWS clients are needed and no region is configured.
-var ErrNoRegion = errors.New("AWS region not set: set AWS_REGION")
+var ErrNoRegion = errors.New("AWS region not set: set aws.region in the config or AWS_REGION")
 
-func loadAWSConfig(ctx context.Context) (awsConfig, error) {
-	c, err := awsconfig.LoadDefaultConfig(ctx)
+// AWSConfig is the AWS SDK config of the tool's clients: the SDK's defaults with the
+// config's aws section (region, endpoint, credentials file, profile) — which
+// config.Parse has already overridden from the environment.
+func AWSConfig(ctx context.Context, c config.AWS) (aws.Config, error) {
+	var opts []func(*awsconfig.LoadOptions) error
+	if c.Region != "" {
+		opts = append(opts, awsconfig.WithRegion(c.Region))
+	}
+	if c.Endpoint != "" {
+		opts = append(opts, awsconfig.WithBaseEndpoint(c.Endpoint))
+	}
+	if c.CredentialsFile != "" {
+		opts = append(opts, awsconfig.WithSharedCredentialsFiles([]string{c.CredentialsFile}))
+	}
+	if c.Profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(c.Profile))
+	}
+	ac, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return awsConfig{}, fmt.Errorf("aws config: %w", err)
+		return aws.Config{}, fmt.Errorf("aws config: %w", err)
 	}
-	if c.Region == "" {
-		return awsConfig{}, ErrNoRegion
+	if ac.Region == "" {
+		return aws.Config{}, ErrNoRegion
 	}
-	return awsConfig{cfg: c}, nil
+	return ac, nil
+}
+
+// NewS3Client is the store's S3 client on AWSConfig (path-style addressing when an
+// endpoint is set; AWS_ENDPOINT_URL_S3 names an endpoint for S3 alone).
+func NewS3Client(ctx context.Context, c config.AWS) (*s3.Client, error) {
+	ac, err := AWSConfig(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("s3 client: %w", err)
+	}
+	endpoint := c.Endpoint
+	if v := os.Getenv("AWS_ENDPOINT_URL_S3"); v != "" {
+		endpoint = v
+	}
+	return store.NewS3FromConfig(ac, endpoint), nil
+}
+
+func loadAWSConfig(ctx context.Context, c config.AWS) (awsConfig, error) {
+	ac, err := AWSConfig(ctx, c)
+	if err != nil {
+		return awsConfig{}, err
+	}
+	return awsConfig{cfg: ac}, nil
 }

@@ -22,16 +22,16 @@ func (s *Set) Locker() *lock.Locker {
 
 // Forget wires the retention run (forget, prune) on these clients.
 func (s *Set) Forget(log zerolog.Logger, runID string) *forget.Engine {
-	dir := "/tmp"
+	dir, krb5 := "/tmp", ""
 	if s.Cfg.HBase.Runner.Type == "local" {
-		dir = s.Cfg.WorkDir
+		dir, krb5 = s.Cfg.WorkDir, s.Cfg.Kerberos.Krb5Conf // the commands run here: the tool's realm
 	}
 	return &forget.Engine{
 		Store: s.Store, Layout: s.Layout, Locker: s.Locker(),
 		Policy: s.Cfg.Retention.Policy, Grace: time.Duration(s.Cfg.Retention.FailedGrace),
 		SolrLocation: s.Cfg.Solr.Location, SolrLocalLocation: s.Cfg.Solr.LocalLocation, SolrRepository: s.Cfg.Solr.Repository,
 		Runner:   s.Runner,
-		Identity: hbase.Identity{Principal: s.Cfg.HBase.Principal, Keytab: s.HBaseKeytab, CCache: dir + "/krb5cc_atlas_forget_" + runID},
+		Identity: hbase.Identity{Principal: s.Cfg.HBase.Principal, Keytab: s.HBaseKeytab, CCache: dir + "/krb5cc_atlas_forget_" + runID, Krb5Conf: krb5},
 		Poll:     runner.Backoff{Initial: time.Second, Max: 10 * time.Second, Multiplier: 1.5},
 		Log:      log,
 	}
@@ -42,7 +42,7 @@ func (s *Set) Publisher(ctx context.Context, bus string) (events.Publisher, erro
 	if bus == "" {
 		return nil, nil
 	}
-	ac, err := loadAWSConfig(ctx)
+	ac, err := loadAWSConfig(ctx, s.Cfg.AWS)
 	if err != nil {
 		return nil, fmt.Errorf("events.bus %s: %w", bus, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,8 +14,11 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/hooks"
+	"github.com/atlas-backup/atlas-backup/shared/hostpath"
+	"github.com/atlas-backup/atlas-backup/shared/kerberos"
 	"github.com/atlas-backup/atlas-backup/shared/lock"
 	"github.com/atlas-backup/atlas-backup/shared/retention"
+	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/secret"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 	"github.com/atlas-backup/atlas-backup/shared/store"
@@ -42,6 +46,9 @@ type Config struct {
 	// WorkDir holds local state: runner logs, downloaded export files (default
 	// $XDG_STATE_HOME/atlas-backup or ~/.local/state/atlas-backup).
 	WorkDir string `yaml:"workDir" json:"workDir"`
+	// AWS says how the tool's AWS clients (the S3 store, SSM, EMR, Secrets Manager) are
+	// made when the environment does not say it (the environment wins).
+	AWS AWS `yaml:"aws" json:"aws,omitempty"`
 	// Retention: which backups stay (shared/retention), run by `forget` and after
 	// every SUCCEEDED backup.
 	Retention Retention `yaml:"retention" json:"retention"`
@@ -51,6 +58,22 @@ type Config struct {
 	Events Events `yaml:"events" json:"events"`
 	// Hooks run before and after a backup or restore (shared/hooks).
 	Hooks hooks.Hooks `yaml:"hooks" json:"hooks"`
+}
+
+// AWS holds what the AWS SDK otherwise reads from the environment, so a config works
+// as printed (the local stack's, an edge node's cron). Each is optional; the environment
+// variable named beside it overrides it.
+type AWS struct {
+	// Region of every AWS client (AWS_REGION, AWS_DEFAULT_REGION).
+	Region string `yaml:"region" json:"region,omitempty"`
+	// Endpoint of every AWS client instead of AWS's own, for an S3-compatible store or a
+	// local stack (AWS_ENDPOINT_URL; AWS_ENDPOINT_URL_S3 for the store only).
+	Endpoint string `yaml:"endpoint" json:"endpoint,omitempty"`
+	// CredentialsFile is a shared credentials file (AWS_SHARED_CREDENTIALS_FILE); the
+	// access key variables and the instance role still come first in the SDK's chain.
+	CredentialsFile string `yaml:"credentialsFile" json:"credentialsFile,omitempty"`
+	// Profile in the shared files (AWS_PROFILE).
+	Profile string `yaml:"profile" json:"profile,omitempty"`
 }
 
 // Retention is the retention policy and how it is applied.
@@ -252,9 +275,27 @@ func Parse(b []byte) (Config, error) {
 	return c, nil
 }
 
-// applyEnv: ATLAS_BACKUP_STORE and ATLAS_BACKUP_CLUSTER override the file; KRB5_CONFIG
-// fills an unset krb5Conf.
+// applyEnv: ATLAS_BACKUP_STORE and ATLAS_BACKUP_CLUSTER override the file, and so do the
+// AWS SDK's AWS_REGION (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL,
+// AWS_SHARED_CREDENTIALS_FILE and AWS_PROFILE for the aws section; KRB5_CONFIG fills an
+// unset krb5Conf.
 func (c *Config) applyEnv(getenv func(string) string) {
+	for _, e := range []struct {
+		field *string
+		names []string
+	}{
+		{&c.AWS.Region, []string{"AWS_REGION", "AWS_DEFAULT_REGION"}},
+		{&c.AWS.Endpoint, []string{"AWS_ENDPOINT_URL"}},
+		{&c.AWS.CredentialsFile, []string{"AWS_SHARED_CREDENTIALS_FILE"}},
+		{&c.AWS.Profile, []string{"AWS_PROFILE"}},
+	} {
+		for _, n := range e.names {
+			if v := getenv(n); v != "" {
+				*e.field = v
+				break
+			}
+		}
+	}
 	if v := getenv("ATLAS_BACKUP_STORE"); v != "" {
 		c.Store = v
 	}
@@ -287,131 +328,141 @@ type FieldError struct {
 func (e *FieldError) Error() string { return e.Field + ": " + e.Rule }
 
 var (
-	principalRe = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)?(@[A-Za-z0-9._-]+)?$`)
-	spnRe       = regexp.MustCompile(`^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$`)
-	instanceRe  = regexp.MustCompile(`^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$`)
-	clusterIDRe = regexp.MustCompile(`^j-[0-9A-Z]{1,64}$`)
-	commandRe   = regexp.MustCompile(`^[A-Za-z0-9_./-]+$`)
-	ownerRe     = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
-	safePathRe  = regexp.MustCompile(`^/[A-Za-z0-9._/@+=,-]*$`)
-	atlasUserRe = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,128}$`)
-	eventBusRe  = regexp.MustCompile(`^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$`)
+	versionRe    = regexp.MustCompile(`^[0-9]+(\.[0-9A-Za-z-]+)*$`)
+	repositoryRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	regionRe     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+	profileRe    = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+	atlasUserRe  = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,128}$`)
+	eventBusRe   = regexp.MustCompile(`^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$`)
 )
 
+// MaxWorkDirLen leaves room under the work folder for the names made there (ticket
+// caches, job logs, staged files): hostpath.MaxLen less 256.
+const MaxWorkDirLen = hostpath.MaxLen - 256
+
 // Validate checks every field and returns all problems at once (errors.Join of
-// *FieldError), before anything runs.
+// *FieldError), before anything runs. Each name has one rule, owned by the package that
+// builds a command, URL, key or path from it (store.ParseURL, kerberos.ParsePrincipal,
+// hbase.ValidateProgram, ...): what passes here passes there.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(field, format string, a ...any) {
 		errs = append(errs, &FieldError{Field: field, Rule: fmt.Sprintf(format, a...)})
 	}
-	if err := store.ValidateComponent(c.Cluster); err != nil {
-		bad("cluster", "%v", err)
+	check := func(field string, err error) bool {
+		if err != nil {
+			errs = append(errs, &FieldError{Field: field, Rule: err.Error()})
+			return false
+		}
+		return true
 	}
+	check("cluster", store.ValidateComponent(c.Cluster))
+	var loc store.Location
 	if c.Store == "" {
 		bad("store", "must be set: s3://bucket/prefix or file:///abs/dir")
-	} else if err := ValidateStoreURL(c.Store); err != nil {
-		bad("store", "%v", err)
+	} else {
+		l, err := store.ParseURL(c.Store)
+		if check("store", err) {
+			loc = l
+		}
 	}
 	if c.Concurrency < 1 || c.Concurrency > 32 {
 		bad("concurrency", "must be between 1 and 32, got %d", c.Concurrency)
 	}
-	if c.WorkDir != "" && !safePathRe.MatchString(c.WorkDir) {
-		bad("workDir", "must be an absolute path of letters, digits and ._/@+=,-")
+	if c.WorkDir != "" && check("workDir", hostpath.Validate(c.WorkDir)) && len(c.WorkDir) > MaxWorkDirLen {
+		bad("workDir", "at most %d characters (files are made under it), got %d", MaxWorkDirLen, len(c.WorkDir))
+	}
+
+	// aws
+	if c.AWS.Region != "" && !regionRe.MatchString(c.AWS.Region) {
+		bad("aws.region", "must be an AWS region such as us-east-1, got %.40q", c.AWS.Region)
+	}
+	if c.AWS.Endpoint != "" {
+		check("aws.endpoint", validateHTTPURL(c.AWS.Endpoint))
+	}
+	if c.AWS.CredentialsFile != "" {
+		check("aws.credentialsFile", hostpath.Validate(c.AWS.CredentialsFile))
+	}
+	if c.AWS.Profile != "" && !profileRe.MatchString(c.AWS.Profile) {
+		bad("aws.profile", "must be 1-64 letters, digits and _.-, got %.40q", c.AWS.Profile)
 	}
 
 	// atlas
-	if !safePathRe.MatchString(c.Atlas.ConfDir) || hasDotDot(c.Atlas.ConfDir) {
-		bad("atlas.confDir", "must be an absolute path without '..', spaces or shell metacharacters, got %q", c.Atlas.ConfDir)
-	}
+	check("atlas.confDir", hostpath.Validate(c.Atlas.ConfDir))
 	if c.Atlas.URL != "" {
-		if err := validateHTTPURL(c.Atlas.URL); err != nil {
-			bad("atlas.url", "%v", err)
-		}
+		check("atlas.url", validateHTTPURL(c.Atlas.URL))
 		switch c.AtlasAuthMode() {
 		case AtlasAuthKerberos:
 			if c.Kerberos.Disabled {
 				bad("atlas.auth", "kerberos needs the Kerberos identity, but kerberos.disabled is true: use basic (atlas.user, atlas.passwordFile)")
 			}
-			if !spnRe.MatchString(c.Atlas.SPN) {
+			if c.Atlas.SPN == "" {
 				bad("atlas.spn", "must be set as SERVICE/host (e.g. HTTP/atlas.example.com) when atlas.url is set with atlas.auth kerberos")
+			} else {
+				_, err := kerberos.ParseSPN(c.Atlas.SPN)
+				check("atlas.spn", err)
 			}
 		case AtlasAuthBasic:
 			if !atlasUserRe.MatchString(c.Atlas.User) {
-				bad("atlas.user", "must be set for atlas.auth basic: 1-128 letters, digits and ._@-, got %q", c.Atlas.User)
+				bad("atlas.user", "must be set for atlas.auth basic: 1-128 letters, digits and ._@-, got %.40q", c.Atlas.User)
 			}
 			if err := secret.ValidateRef(c.Atlas.PasswordFile); err != nil {
-				bad("atlas.passwordFile", "for atlas.auth basic: %v", err)
+				bad("atlas.passwordFile", "for atlas.auth basic: %s", err)
 			}
 		default:
 			bad("atlas.auth", "must be basic or kerberos, got %q", c.Atlas.Auth)
 		}
 	}
-	if c.Atlas.Version != "" && !regexp.MustCompile(`^[0-9]+(\.[0-9A-Za-z-]+)*$`).MatchString(c.Atlas.Version) {
-		bad("atlas.version", "must look like 1.1.0 or 0.8.0.2.6.5.0-292, got %q", c.Atlas.Version)
+	if c.Atlas.Version != "" && !versionRe.MatchString(c.Atlas.Version) {
+		bad("atlas.version", "must look like 1.1.0 or 0.8.0.2.6.5.0-292, got %.40q", c.Atlas.Version)
 	}
-	if c.Atlas.AgentInstanceID != "" && !instanceRe.MatchString(c.Atlas.AgentInstanceID) {
-		bad("atlas.agentInstanceId", "must be an EC2 or managed instance id (i-…, mi-…)")
+	if c.Atlas.AgentInstanceID != "" {
+		check("atlas.agentInstanceId", runner.ValidateInstanceID(c.Atlas.AgentInstanceID))
 	}
 
 	// kerberos
 	if !c.Kerberos.Disabled {
-		if !principalRe.MatchString(c.Kerberos.Principal) {
-			bad("kerberos.principal", "must be user[/host][@REALM] of letters, digits and ._-, got %q", c.Kerberos.Principal)
-		}
-		if err := secret.ValidateRef(c.Kerberos.Keytab); err != nil {
-			bad("kerberos.keytab", "%v", err)
-		}
-		if !safePathRe.MatchString(c.Kerberos.Krb5Conf) {
-			bad("kerberos.krb5Conf", "must be an absolute path, got %q", c.Kerberos.Krb5Conf)
-		}
+		_, err := kerberos.ParsePrincipal(c.Kerberos.Principal)
+		check("kerberos.principal", err)
+		check("kerberos.keytab", secret.ValidateRef(c.Kerberos.Keytab))
+		check("kerberos.krb5Conf", hostpath.Validate(c.Kerberos.Krb5Conf))
 	}
 
 	// hbase
 	switch c.HBase.Runner.Type {
 	case RunnerLocal:
 	case RunnerSSM:
-		if !instanceRe.MatchString(c.HBase.Runner.InstanceID) {
-			bad("hbase.runner.instanceId", "must be an EC2 or managed instance id (i-…, mi-…) for runner ssm")
-		}
+		check("hbase.runner.instanceId", runner.ValidateInstanceID(c.HBase.Runner.InstanceID))
 	case RunnerEMR:
-		if !clusterIDRe.MatchString(c.HBase.Runner.ClusterID) {
-			bad("hbase.runner.clusterId", "must be an EMR cluster id (j-…) for runner emr")
-		}
+		check("hbase.runner.clusterId", runner.ValidateClusterID(c.HBase.Runner.ClusterID))
 	default:
-		bad("hbase.runner.type", "must be one of local, ssm, emr, got %q", c.HBase.Runner.Type)
+		bad("hbase.runner.type", "must be one of local, ssm, emr, got %.40q", c.HBase.Runner.Type)
 	}
-	if !commandRe.MatchString(c.HBase.Command) || hasDotDot(c.HBase.Command) {
-		bad("hbase.command", "must be a command name or path of letters, digits and _./-, got %q", c.HBase.Command)
-	}
+	check("hbase.command", hbase.ValidateProgram(c.HBase.Command))
 	if !c.Kerberos.Disabled || c.HBase.Principal != "" {
-		if !principalRe.MatchString(c.HBase.Principal) {
-			bad("hbase.principal", "must be user[/host][@REALM] (the hbase user, kinit before Export), got %q", c.HBase.Principal)
-		}
+		_, err := kerberos.ParsePrincipal(c.HBase.Principal)
+		check("hbase.principal", err)
 		if c.HBase.Runner.Type != RunnerLocal && secret.IsARN(c.HBase.Keytab) {
 			bad("hbase.keytab", "must be a path on the cluster host for runner %s (an ARN only works with runner local)", c.HBase.Runner.Type)
-		} else if err := secret.ValidateRef(c.HBase.Keytab); err != nil {
-			bad("hbase.keytab", "%v", err)
+		} else {
+			check("hbase.keytab", secret.ValidateRef(c.HBase.Keytab))
 		}
 	}
-	if err := hbase.ValidatePath(c.HBase.ExportDir); err != nil {
-		bad("hbase.exportDir", "%v", err)
-	} else if c.HBase.Runner.Type == RunnerLocal && !strings.HasPrefix(c.HBase.ExportDir, "/") &&
-		!strings.HasPrefix(c.HBase.ExportDir, "hdfs://") {
-		bad("hbase.exportDir", "with runner local must be an absolute local path or hdfs://")
-	} else if c.HBase.Runner.Type != RunnerLocal && strings.HasPrefix(c.HBase.ExportDir, "/") {
-		bad("hbase.exportDir", "with runner %s must be hdfs:// or s3:// (a path on the cluster's file system)", c.HBase.Runner.Type)
+	if check("hbase.exportDir", hbase.ValidatePath(c.HBase.ExportDir)) {
+		local := strings.HasPrefix(c.HBase.ExportDir, "/")
+		switch {
+		case local && !check("hbase.exportDir", hostpath.Validate(c.HBase.ExportDir)):
+		case c.HBase.Runner.Type == RunnerLocal && !local && !strings.HasPrefix(c.HBase.ExportDir, "hdfs://"):
+			bad("hbase.exportDir", "with runner local must be an absolute local path or hdfs://")
+		case c.HBase.Runner.Type != RunnerLocal && local:
+			bad("hbase.exportDir", "with runner %s must be hdfs:// or s3:// (a path on the cluster's file system)", c.HBase.Runner.Type)
+		case !local && c.Store != "" && loc.Scheme != "s3":
+			bad("hbase.exportDir", "on cluster storage (%s) needs an s3:// store: the cluster copies the export there with distcp", c.HBase.ExportDir)
+		}
 	}
-	if !strings.HasPrefix(c.HBase.ExportDir, "/") && c.HBase.ExportDir != "" && !strings.HasPrefix(c.Store, "s3://") {
-		bad("hbase.exportDir", "on cluster storage (%s) needs an s3:// store: the cluster copies the export there with distcp", c.HBase.ExportDir)
-	}
-	if !ownerRe.MatchString(c.HBase.Owner) {
-		bad("hbase.owner", "must be a user name, got %q", c.HBase.Owner)
-	}
+	check("hbase.owner", hbase.ValidateOwner(c.HBase.Owner))
 	for i, t := range c.HBase.Tables {
-		if err := hbase.ValidateTable(t); err != nil {
-			bad(fmt.Sprintf("hbase.tables[%d]", i), "%v", err)
-		}
+		check(fmt.Sprintf("hbase.tables[%d]", i), hbase.ValidateTable(t))
 	}
 	if c.HBase.Versions < 1 {
 		bad("hbase.versions", "must be at least 1, got %d", c.HBase.Versions)
@@ -422,36 +473,33 @@ func (c *Config) Validate() error {
 		bad("solr.nodes", "must list at least one node (url and spn)")
 	}
 	for i, n := range c.Solr.Nodes {
-		if err := validateHTTPURL(n.URL); err != nil {
-			bad(fmt.Sprintf("solr.nodes[%d].url", i), "%v", err)
-		}
-		if !c.Kerberos.Disabled && !spnRe.MatchString(n.SPN) {
-			bad(fmt.Sprintf("solr.nodes[%d].spn", i), "must be SERVICE/host such as HTTP/solr1.example.com (no @REALM), got %q", n.SPN)
+		check(fmt.Sprintf("solr.nodes[%d].url", i), validateHTTPURL(n.URL))
+		if !c.Kerberos.Disabled {
+			_, err := kerberos.ParseSPN(n.SPN)
+			check(fmt.Sprintf("solr.nodes[%d].spn", i), err)
 		}
 	}
-	if c.Solr.CAFile != "" && !safePathRe.MatchString(c.Solr.CAFile) {
-		bad("solr.caFile", "must be an absolute path, got %q", c.Solr.CAFile)
+	if c.Solr.CAFile != "" {
+		check("solr.caFile", hostpath.Validate(c.Solr.CAFile))
 	}
 	if len(c.Solr.Collections) == 0 {
 		bad("solr.collections", "must list at least one collection")
 	}
 	seen := map[string]bool{}
 	for i, col := range c.Solr.Collections {
-		if err := solr.ValidateCollection(col); err != nil {
-			bad(fmt.Sprintf("solr.collections[%d]", i), "%v", err)
-		}
+		check(fmt.Sprintf("solr.collections[%d]", i), solr.ValidateCollection(col))
 		if seen[col] {
 			bad(fmt.Sprintf("solr.collections[%d]", i), "%q is listed twice", col)
 		}
 		seen[col] = true
 	}
-	if !safePathRe.MatchString(c.Solr.Location) || hasDotDot(c.Solr.Location) {
-		bad("solr.location", "must be an absolute path shared by every Solr node, without '..', spaces or shell metacharacters, got %q", c.Solr.Location)
+	if check("solr.location", solr.ValidateLocation(c.Solr.Location)) && !strings.HasPrefix(c.Solr.Location, "/") {
+		bad("solr.location", "must be an absolute path shared by every Solr node (the backup folder is shipped from it), got %.80q", c.Solr.Location)
 	}
-	if c.Solr.LocalLocation != "" && (!safePathRe.MatchString(c.Solr.LocalLocation) || hasDotDot(c.Solr.LocalLocation)) {
-		bad("solr.localLocation", "must be an absolute path without '..', got %q", c.Solr.LocalLocation)
+	if c.Solr.LocalLocation != "" {
+		check("solr.localLocation", hostpath.Validate(c.Solr.LocalLocation))
 	}
-	if c.Solr.Repository != "" && !regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`).MatchString(c.Solr.Repository) {
+	if c.Solr.Repository != "" && !repositoryRe.MatchString(c.Solr.Repository) {
 		bad("solr.repository", "must be a repository name of letters, digits, _ and -")
 	}
 	if c.Solr.Timeout <= 0 {
@@ -479,60 +527,32 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-func hasDotDot(p string) bool {
-	for _, seg := range strings.Split(p, "/") {
-		if seg == ".." {
-			return true
-		}
-	}
-	return false
-}
-
+// validateHTTPURL checks an http(s) base URL (atlas.url, solr.nodes[].url,
+// aws.endpoint): scheme://host[:port][/path], the host a DNS name or IP literal of ASCII,
+// no user info, query, fragment, %-escapes, whitespace or control characters.
 func validateHTTPURL(s string) error {
+	const rule = "must be http(s)://host[:port][/path] of ASCII letters, digits and ._-/: without credentials, query, fragment or %-escapes"
+	if s == "" || len(s) > 2048 {
+		return fmt.Errorf("%.80q: %s", s, rule)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("%@?#\\'\"`<>{}|^", c) >= 0 {
+			return fmt.Errorf("%.80q: %s", s, rule)
+		}
+	}
 	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a URL", s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return fmt.Errorf("%.80q: %s", s, rule)
 	}
-	if u.Scheme != "https" && u.Scheme != "http" {
-		return fmt.Errorf("%q must be an http(s) URL", s)
+	host := u.Hostname()
+	if host == "" || strings.HasSuffix(host, ".") || strings.HasPrefix(host, "-") {
+		return fmt.Errorf("%.80q: host: %s", s, rule)
 	}
-	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%q must be scheme://host[:port][/path] without credentials, query or fragment", s)
-	}
-	if strings.ContainsAny(s, " \t\r\n\x00") {
-		return fmt.Errorf("%q must not contain whitespace", s)
-	}
-	return nil
-}
-
-// ValidateStoreURL checks s3://bucket[/prefix] and file:///abs/dir.
-func ValidateStoreURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a URL", s)
-	}
-	switch u.Scheme {
-	case "s3":
-		if err := store.ValidateBucket(u.Host); err != nil {
-			return fmt.Errorf("bucket: %w", err)
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%.80q: port: %s", s, rule)
 		}
-		if p := strings.Trim(u.Path, "/"); p != "" {
-			if err := store.ValidateKey(p); err != nil {
-				return fmt.Errorf("prefix: %w", err)
-			}
-		}
-	case "file":
-		if u.Host != "" || !strings.HasPrefix(u.Path, "/") {
-			return fmt.Errorf("%q: a file store is file:///absolute/dir", s)
-		}
-		if hasDotDot(u.Path) {
-			return fmt.Errorf("%q must not contain '..'", s)
-		}
-	default:
-		return fmt.Errorf("%q: scheme must be s3:// or file://", s)
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return fmt.Errorf("%q must not carry credentials, a query or a fragment", s)
 	}
 	return nil
 }

@@ -168,6 +168,47 @@ func TestAtlasAuth(t *testing.T) {
 	}
 }
 
+// The aws section lets a config work without the environment; each field yields to its
+// environment variable, and each is validated like the rest.
+func TestAWSSectionAndItsEnvironment(t *testing.T) {
+	in := valid + "aws:\n  region: eu-west-1\n  endpoint: http://127.0.0.1:5000\n  credentialsFile: /srv/aws/credentials\n  profile: backup\n"
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE"} {
+		t.Setenv(k, "")
+	}
+	c, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AWS != (AWS{Region: "eu-west-1", Endpoint: "http://127.0.0.1:5000", CredentialsFile: "/srv/aws/credentials", Profile: "backup"}) {
+		t.Fatalf("%+v", c.AWS)
+	}
+	t.Setenv("AWS_DEFAULT_REGION", "us-west-2")
+	t.Setenv("AWS_ENDPOINT_URL", "https://s3.example.com")
+	if c, err = Parse([]byte(in)); err != nil || c.AWS.Region != "us-west-2" || c.AWS.Endpoint != "https://s3.example.com" || c.AWS.Profile != "backup" {
+		t.Fatalf("environment does not override: %+v %v", c.AWS, err)
+	}
+	t.Setenv("AWS_REGION", "ap-south-1")
+	if c, _ = Parse([]byte(in)); c.AWS.Region != "ap-south-1" {
+		t.Fatalf("AWS_REGION before AWS_DEFAULT_REGION: %+v", c.AWS)
+	}
+	for k := range map[string]bool{"AWS_REGION": true, "AWS_DEFAULT_REGION": true, "AWS_ENDPOINT_URL": true} {
+		t.Setenv(k, "")
+	}
+	for _, tt := range []struct{ from, to, field string }{
+		{"region: eu-west-1", "region: 'eu-west-1; id'", "aws.region"},
+		{"endpoint: http://127.0.0.1:5000", "endpoint: 'http://u:p@127.0.0.1:5000'", "aws.endpoint"},
+		{"endpoint: http://127.0.0.1:5000", "endpoint: 'http://127.0.0.1:5000/?x=1'", "aws.endpoint"},
+		{"endpoint: http://127.0.0.1:5000", "endpoint: 'file:///etc'", "aws.endpoint"},
+		{"credentialsFile: /srv/aws/credentials", "credentialsFile: 'aws/credentials'", "aws.credentialsFile"},
+		{"profile: backup", "profile: 'a b'", "aws.profile"},
+	} {
+		_, err := Parse([]byte(strings.Replace(in, tt.from, tt.to, 1)))
+		if err == nil || !strings.Contains(err.Error(), tt.field+":") {
+			t.Errorf("%s: %v", tt.to, err)
+		}
+	}
+}
+
 func TestLifecycleSections(t *testing.T) {
 	c, err := Parse([]byte(valid + `
 retention:

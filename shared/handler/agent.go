@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/hostpath"
+	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
 // The host agent's SSM Command document (template.yaml AgentDocument) runs
@@ -18,11 +21,14 @@ import (
 //	atlas-backup agent archive-config --dir {{confDir}} --store {{store}} --key {{key}} --part {{part}}
 //
 // on the Atlas host. SSM pastes parameters into the script text, so every parameter has
-// an allowedPattern in the document; these are the same patterns, checked here first
-// (a test compares them with template.yaml).
+// an allowedPattern in the document (these constants; a test compares them with
+// template.yaml). SSM's patterns are a coarse gate: AgentParameters applies the rules
+// themselves (store.ValidateComponent, hostpath.Validate, store.ParseURL,
+// store.ValidateKey), which accept only values the patterns accept too (a fuzz test
+// checks it).
 const (
 	AgentPatternBackupID = `^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`
-	AgentPatternConfDir  = `^/[A-Za-z0-9._/@+=,-]{1,255}$`
+	AgentPatternConfDir  = `^/[A-Za-z0-9._/@+=,-]{1,999}$`
 	AgentPatternStore    = `^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._=/-]{1,512})?|file:///[A-Za-z0-9._=/-]{1,512})$`
 	AgentPatternKey      = `^[A-Za-z0-9][A-Za-z0-9._=/-]{0,999}$`
 )
@@ -37,20 +43,37 @@ var agentPatterns = map[string]*regexp.Regexp{
 
 // AgentArchiveRequest is one config archive for the agent.
 type AgentArchiveRequest struct {
-	BackupID, ConfDir, Store, Key, Part string
+	BackupID, ConfDir, Key, Part string
+	Store                        store.Location
 }
 
-// AgentParameters renders the document's parameters, refusing any value its
-// allowedPattern would refuse (and any "..": no traversal in keys or folders).
+// AgentParameters renders the document's parameters after each value's rule, and
+// refuses any value its allowedPattern would refuse.
 func AgentParameters(r AgentArchiveRequest) (map[string][]string, error) {
 	p := map[string][]string{
-		"backupId": {r.BackupID}, "confDir": {r.ConfDir}, "store": {r.Store}, "key": {r.Key}, "part": {r.Part},
+		"backupId": {r.BackupID}, "confDir": {r.ConfDir}, "store": {r.Store.String()}, "key": {r.Key}, "part": {r.Part},
 	}
 	var errs []error
+	rule := func(name string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("agent parameter %s: %w", name, err))
+		}
+	}
+	rule("backupId", store.ValidateComponent(r.BackupID))
+	rule("confDir", hostpath.Validate(r.ConfDir))
+	if _, err := store.ParseURL(r.Store.String()); err != nil || r.Store.Scheme == "" {
+		rule("store", fmt.Errorf("%+v: not a parsed store location", r.Store))
+	}
+	rule("key", store.ValidateKey(r.Key))
+	rule("part", store.ValidateKey(r.Part))
+	for _, name := range []string{"key", "part"} {
+		if k := p[name][0]; r.Store.Prefix != "" && !strings.HasPrefix(k, r.Store.Prefix+"/") {
+			rule(name, fmt.Errorf("%q is outside the store's prefix %q", k, r.Store.Prefix))
+		}
+	}
 	for _, name := range []string{"backupId", "confDir", "store", "key", "part"} {
-		v := p[name][0]
-		if !agentPatterns[name].MatchString(v) || regexp.MustCompile(`(^|/)\.\.(/|$)`).MatchString(v) {
-			errs = append(errs, fmt.Errorf("agent parameter %s: %q does not match %s", name, v, agentPatterns[name]))
+		if v := p[name][0]; !agentPatterns[name].MatchString(v) {
+			rule(name, fmt.Errorf("%.80q does not match %s", v, agentPatterns[name]))
 		}
 	}
 	if len(errs) > 0 {

@@ -118,7 +118,7 @@ func (h *Backup) Plan(ctx context.Context, in PlanInput) (PlanOutput, error) {
 	if h.Locker != nil {
 		_, err := h.Locker.Acquire(ctx, lock.Holder{Operation: lock.OpBackup, BackupID: in.BackupID, ExecutionARN: in.ExecutionARN})
 		if err != nil && !errors.Is(err, store.ErrNoBucket) { // no bucket: the preflight says so
-			return PlanOutput{}, named(err) // *lock.Locked: the state machine waits and retries
+			return PlanOutput{}, err // *lock.Locked: the state machine waits and retries
 		}
 	}
 	p, err := h.Engine.Plan(ctx, backup.PlanInput{BackupID: in.BackupID, Trigger: in.Trigger})
@@ -136,10 +136,10 @@ func (h *Backup) Plan(ctx context.Context, in PlanInput) (PlanOutput, error) {
 		if errors.As(err, &done) || errors.As(err, &bad) {
 			h.release(ctx, in.BackupID) // these paths do not reach Finalize
 		}
-		return PlanOutput{}, named(err)
+		return PlanOutput{}, err
 	}
 	if _, err := h.Engine.PreHooks(ctx, p); err != nil {
-		return PlanOutput{}, named(err) // HookFailed: finalized as FAILED, nothing exported
+		return PlanOutput{}, err // HookFailed: finalized as FAILED, nothing exported
 	}
 	out := PlanOutput{BackupID: p.BackupID, Cluster: p.Cluster, Resumed: p.Resumed, Concurrency: h.Engine.Cfg.Concurrency,
 		Tables: []TableItem{}, Collections: []CollectionItem{}, Config: ConfigItem{BackupID: p.BackupID}}
@@ -160,7 +160,7 @@ func (h *Backup) plan(ctx context.Context, id string) (*backup.Plan, error) {
 		return nil, &backup.BadInput{Err: fmt.Errorf("backupId %s: no plan stored: run Plan first", id)}
 	}
 	if err != nil {
-		return nil, named(err)
+		return nil, err
 	}
 	if m, err := h.Engine.Finalized(ctx, id); err == nil {
 		return nil, &backup.BadInput{Err: fmt.Errorf("backupId %s: finalized already (%s): start a new backup", id, m.Status)}
@@ -214,7 +214,7 @@ func (h *Backup) ExportSubmit(ctx context.Context, in TableItem) (ExportTask, er
 	}
 	handle, err := h.Engine.ExportSubmit(sctx, p, t)
 	if err != nil {
-		return ExportTask{}, named(err)
+		return ExportTask{}, err
 	}
 	return ExportTask{BackupID: in.BackupID, Table: in.Table, Handle: handle, State: string(runner.StatePending),
 		Poll: orPolicy(h.ExportPoll, ExportPoll).First()}, nil
@@ -261,14 +261,14 @@ func (h *Backup) ExportShip(ctx context.Context, in ExportTask) (backup.PartRef,
 	}
 	st, err := h.Engine.ExportStatus(ctx, in.Handle)
 	if err != nil {
-		return backup.PartRef{}, named(err)
+		return backup.PartRef{}, err
 	}
 	res, err := h.Engine.ExportShip(ctx, p, t, st)
 	if err != nil {
-		return backup.PartRef{}, named(err)
+		return backup.PartRef{}, err
 	}
 	ref, err := h.Engine.PutTablePart(ctx, p, res)
-	return ref, named(err)
+	return ref, err
 }
 
 // SolrSubmit submits one collection's async BACKUP (a retry finds the first attempt).
@@ -278,7 +278,7 @@ func (h *Backup) SolrSubmit(ctx context.Context, in CollectionItem) (SolrTask, e
 		return SolrTask{}, err
 	}
 	if err := h.Engine.SolrSubmit(ctx, p, c); err != nil {
-		return SolrTask{}, named(err)
+		return SolrTask{}, err
 	}
 	return SolrTask{BackupID: in.BackupID, Collection: in.Collection, AsyncID: c.AsyncID, State: string(solr.StateSubmitted),
 		Poll: h.solrPolicy().First()}, nil
@@ -338,10 +338,10 @@ func (h *Backup) SolrShip(ctx context.Context, in SolrTask) (backup.PartRef, err
 	}
 	res, err := h.Engine.SolrShip(ctx, p, c, st)
 	if err != nil {
-		return backup.PartRef{}, named(err)
+		return backup.PartRef{}, err
 	}
 	ref, err := h.Engine.PutCollectionPart(ctx, p, res)
-	return ref, named(err)
+	return ref, err
 }
 
 // ConfigArchive archives the Atlas config folder: on the Atlas host through the agent
@@ -356,23 +356,27 @@ func (h *Backup) ConfigArchive(ctx context.Context, in ConfigItem) (ConfigTask, 
 		if h.Agent == nil {
 			return ConfigTask{}, &backup.BadInput{Err: errors.New("atlas.agentInstanceId is set but this function has no agent document (AGENT_DOCUMENT)")}
 		}
+		loc, err := store.ParseURL(h.Engine.Cfg.Store)
+		if err != nil {
+			return ConfigTask{}, &backup.BadInput{Err: fmt.Errorf("store: %w", err)}
+		}
 		cmd, err := h.Agent.Send(ctx, id, AgentArchiveRequest{
-			BackupID: p.BackupID, ConfDir: p.Config.Dir, Store: h.Engine.Cfg.Store,
+			BackupID: p.BackupID, ConfDir: p.Config.Dir, Store: loc,
 			Key: p.Config.Key, Part: h.Engine.Layout.Part(p.BackupID, backup.ConfigPart()),
 		})
 		if err != nil {
-			return ConfigTask{}, named(err)
+			return ConfigTask{}, err
 		}
 		return ConfigTask{BackupID: p.BackupID, Mode: "agent", CommandID: cmd, InstanceID: id, State: "Pending",
 			Poll: orPolicy(h.AgentPoll, AgentPoll).First()}, nil
 	}
 	res, err := h.Engine.ArchiveConfig(ctx, p)
 	if err != nil {
-		return ConfigTask{}, named(err)
+		return ConfigTask{}, err
 	}
 	ref, err := h.Engine.PutConfigPart(ctx, p, res)
 	if err != nil {
-		return ConfigTask{}, named(err)
+		return ConfigTask{}, err
 	}
 	return ConfigTask{BackupID: p.BackupID, Mode: "direct", State: "Success", Done: true, Part: &ref}, nil
 }
@@ -395,7 +399,7 @@ func (h *Backup) ConfigStatus(ctx context.Context, in ConfigTask) (ConfigTask, e
 	}
 	st, err := h.Agent.Status(ctx, in.CommandID, in.InstanceID)
 	if err != nil {
-		return in, named(err)
+		return in, err
 	}
 	in.State = st.State
 	switch {
@@ -463,7 +467,7 @@ func (h *Backup) Finalize(ctx context.Context, in FinalizeInput) (FinalizeOutput
 	if in.Failure != nil {
 		p, err = h.Engine.FailedPlan(ctx, in.BackupID, in.Trigger)
 		if err != nil {
-			return FinalizeOutput{}, named(err)
+			return FinalizeOutput{}, err
 		}
 		r.Failures = FailureReasons(*in.Failure)
 	} else {
@@ -472,15 +476,15 @@ func (h *Backup) Finalize(ctx context.Context, in FinalizeInput) (FinalizeOutput
 			return FinalizeOutput{}, &backup.BadInput{Err: fmt.Errorf("backupId %s: no plan stored", in.BackupID)}
 		}
 		if err != nil {
-			return FinalizeOutput{}, named(err)
+			return FinalizeOutput{}, err
 		}
 		if r, err = h.Engine.CollectParts(ctx, p); err != nil {
-			return FinalizeOutput{}, named(err)
+			return FinalizeOutput{}, err
 		}
 	}
 	m, err := h.Engine.Finalize(ctx, p, r)
 	if err != nil {
-		return FinalizeOutput{}, named(err)
+		return FinalizeOutput{}, err
 	}
 	if m.Status != manifest.Succeeded {
 		h.release(ctx, m.BackupID) // SUCCEEDED: Retention runs next, under the lock, and releases it
@@ -564,7 +568,7 @@ func (h *Backup) Retention(ctx context.Context, in RetentionInput) (RetentionOut
 	}
 	if h.Locker != nil {
 		if _, err := h.Locker.HeldBy(ctx, lock.OpBackup, in.BackupID, ""); err != nil {
-			return out, named(err)
+			return out, err
 		}
 	}
 	rep, err := h.Set.Forget(h.Engine.Log.With().Str("backupId", in.BackupID).Str("op", "retention").Logger(), in.BackupID).Run(ctx, forget.Options{Prune: true})

@@ -58,30 +58,30 @@ var functions = []Function{
 			if err != nil {
 				return nil, err
 			}
-			return h.Handle, nil
+			return step(h.Handle), nil
 		}},
-	backupStep("plan", "checks the store, Kerberos, Solr and HBase, and stores the plan", func(h *Backup) any { return h.Plan }),
-	backupStep("export-submit", "submits one table's HBase Export", func(h *Backup) any { return h.ExportSubmit }),
-	backupStep("export-status", "checks one HBase Export once", func(h *Backup) any { return h.ExportStatus }),
-	backupStep("export-ship", "ships one finished HBase Export into the store", func(h *Backup) any { return h.ExportShip }),
-	backupStep("solr-submit", "submits one collection's async Solr BACKUP", func(h *Backup) any { return h.SolrSubmit }),
-	backupStep("solr-status", "checks one Solr BACKUP once (REQUESTSTATUS)", func(h *Backup) any { return h.SolrStatus }),
-	backupStep("solr-ship", "ships one finished Solr backup folder into the store", func(h *Backup) any { return h.SolrShip }),
-	backupStep("config-archive", "archives the Atlas config folder (through the host agent when configured)", func(h *Backup) any { return h.ConfigArchive }),
-	backupStep("config-status", "checks the host agent's config archive once", func(h *Backup) any { return h.ConfigStatus }),
-	backupStep("finalize", "writes the manifest last (FAILED with the caught error on the Catch path), publishes the completion event", func(h *Backup) any { return h.Finalize }),
-	backupStep("retention", "applies the retention policy after a SUCCEEDED backup (forget --prune) and releases the cluster lock", func(h *Backup) any { return h.Retention }),
-	restoreStep("restore-plan", "reads the manifest, looks at every server without changing anything, stores the restore plan", func(h *Restore) any { return h.Plan }),
-	restoreStep("restore-fetch", "brings one artifact back to staging, checking size and SHA-256", func(h *Restore) any { return h.Fetch }),
-	restoreStep("restore-table-import", "creates a target table from the recorded schema and submits its Import", func(h *Restore) any { return h.TableImport }),
-	restoreStep("restore-table-status", "checks an Import or a check export once", func(h *Restore) any { return h.TableJobStatus }),
-	restoreStep("restore-table-check-submit", "reads a finished Import and submits the check export of the restored table", func(h *Restore) any { return h.TableCheckSubmit }),
-	restoreStep("restore-table-check", "compares a restored table with the manifest", func(h *Restore) any { return h.TableCheck }),
-	restoreStep("restore-collection-submit", "deletes the target collection when allowed and submits its async Solr RESTORE", func(h *Restore) any { return h.CollectionSubmit }),
-	restoreStep("restore-collection-status", "checks a Solr RESTORE once", func(h *Restore) any { return h.CollectionStatus }),
-	restoreStep("restore-collection-check", "compares a restored collection with the manifest", func(h *Restore) any { return h.CollectionCheck }),
-	restoreStep("restore-config", "unpacks the config archive into its target folder and checks it", func(h *Restore) any { return h.Config }),
-	restoreStep("restore-report", "gathers the parts' checks, removes staging, cleans up a drill, stores the report", func(h *Restore) any { return h.Report }),
+	backupStep("plan", "checks the store, Kerberos, Solr and HBase, and stores the plan", func(h *Backup) any { return step(h.Plan) }),
+	backupStep("export-submit", "submits one table's HBase Export", func(h *Backup) any { return step(h.ExportSubmit) }),
+	backupStep("export-status", "checks one HBase Export once", func(h *Backup) any { return step(h.ExportStatus) }),
+	backupStep("export-ship", "ships one finished HBase Export into the store", func(h *Backup) any { return step(h.ExportShip) }),
+	backupStep("solr-submit", "submits one collection's async Solr BACKUP", func(h *Backup) any { return step(h.SolrSubmit) }),
+	backupStep("solr-status", "checks one Solr BACKUP once (REQUESTSTATUS)", func(h *Backup) any { return step(h.SolrStatus) }),
+	backupStep("solr-ship", "ships one finished Solr backup folder into the store", func(h *Backup) any { return step(h.SolrShip) }),
+	backupStep("config-archive", "archives the Atlas config folder (through the host agent when configured)", func(h *Backup) any { return step(h.ConfigArchive) }),
+	backupStep("config-status", "checks the host agent's config archive once", func(h *Backup) any { return step(h.ConfigStatus) }),
+	backupStep("finalize", "writes the manifest last (FAILED with the caught error on the Catch path), publishes the completion event", func(h *Backup) any { return step(h.Finalize) }),
+	backupStep("retention", "applies the retention policy after a SUCCEEDED backup (forget --prune) and releases the cluster lock", func(h *Backup) any { return step(h.Retention) }),
+	restoreStep("restore-plan", "reads the manifest, looks at every server without changing anything, stores the restore plan", func(h *Restore) any { return step(h.Plan) }),
+	restoreStep("restore-fetch", "brings one artifact back to staging, checking size and SHA-256", func(h *Restore) any { return step(h.Fetch) }),
+	restoreStep("restore-table-import", "creates a target table from the recorded schema and submits its Import", func(h *Restore) any { return step(h.TableImport) }),
+	restoreStep("restore-table-status", "checks an Import or a check export once", func(h *Restore) any { return step(h.TableJobStatus) }),
+	restoreStep("restore-table-check-submit", "reads a finished Import and submits the check export of the restored table", func(h *Restore) any { return step(h.TableCheckSubmit) }),
+	restoreStep("restore-table-check", "compares a restored table with the manifest", func(h *Restore) any { return step(h.TableCheck) }),
+	restoreStep("restore-collection-submit", "deletes the target collection when allowed and submits its async Solr RESTORE", func(h *Restore) any { return step(h.CollectionSubmit) }),
+	restoreStep("restore-collection-status", "checks a Solr RESTORE once", func(h *Restore) any { return step(h.CollectionStatus) }),
+	restoreStep("restore-collection-check", "compares a restored collection with the manifest", func(h *Restore) any { return step(h.CollectionCheck) }),
+	restoreStep("restore-config", "unpacks the config archive into its target folder and checks it", func(h *Restore) any { return step(h.Config) }),
+	restoreStep("restore-report", "gathers the parts' checks, removes staging, cleans up a drill, stores the report", func(h *Restore) any { return step(h.Report) }),
 }
 
 // Functions returns the dispatch table, in the order of a backup, then of a restore.
@@ -115,11 +115,11 @@ func Dispatch(ctx context.Context, getenv func(string) string) any {
 	name := getenv(EnvHandler)
 	f, ok := Lookup(name)
 	if !ok {
-		return Broken(fmt.Errorf("%s %q: not a function of this bootstrap (one of %v)", EnvHandler, name, FunctionNames()))
+		return step(Broken(fmt.Errorf("%s %q: not a function of this bootstrap (one of %v)", EnvHandler, name, FunctionNames())))
 	}
 	h, err := f.boot(ctx, getenv)
 	if err != nil {
-		return Broken(err)
+		return step(Broken(err))
 	}
 	return h
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/lambda/messages"
 	"gopkg.in/yaml.v3"
 )
 
@@ -127,7 +128,8 @@ func TestDispatchBroken(t *testing.T) {
 				t.Fatalf("handler %T is not Broken", h)
 			}
 			_, err := fn(context.Background(), nil)
-			if errorType(err) != "BadInput" || !strings.Contains(err.Error(), tt.want) {
+			ive, ok := err.(messages.InvokeResponse_Error)
+			if !ok || ive.Type != "BadInput" || !strings.Contains(ive.Message, tt.want) {
 				t.Fatalf("err %T %v, want BadInput containing %q", err, err, tt.want)
 			}
 		})

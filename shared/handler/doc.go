@@ -1,12 +1,15 @@
 // Package handler holds the Lambda handlers of the state machines: one struct per
 // function with its dependencies injected (the backup engine, an SSM client, a Step
-// Functions client), typed input and output per state, and the engine's named error
-// types at the boundary, so that aws-lambda-go reports the Go type name as errorType
-// and the state machine's Retry/Catch match on it (BadInput, PreflightFailed,
-// ExportFailed, SolrBackupFailed, ConfigArchiveFailed, StoreFailed, PollFailed, ...).
+// Functions client), typed input and output per state. Every error carries a kind (a
+// Kind method on each error type of backup, restore and this package; Kind finds the
+// first through %w and errors.Join), which the boundary reports as errorType, so the
+// state machine's Retry/Catch match on it (BadInput, PreflightFailed, ExportFailed,
+// SolrBackupFailed, ConfigArchiveFailed, StoreFailed, PollFailed, ...: Kinds lists them).
 //
-// functions/<step>/main.go only calls Boot (config from an SSM parameter, a file or an
-// environment variable; clients built once per sandbox) and lambda.Start on one method.
+// The one bootstrap, functions/main.go, calls Dispatch: it looks the function's Handler
+// (_HANDLER) up in the dispatch table, which calls Boot (config from an SSM parameter, a
+// file or an environment variable; clients built once per sandbox) and gives
+// lambda.Start that step's method.
 //
 // Long work is submitted, then polled: a submit handler returns a task with a Poll,
 // the state machine waits Poll.WaitSeconds, the status handler returns the task with

@@ -1,24 +1,18 @@
 package handler
 
 import (
+	"context"
 	"errors"
-	"reflect"
+
+	"github.com/aws/aws-lambda-go/lambda/messages"
 
 	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/hooks"
 	"github.com/atlas-backup/atlas-backup/shared/lock"
+	"github.com/atlas-backup/atlas-backup/shared/restore"
 )
 
-// namedPackages are the packages whose error types are named at the Lambda boundary.
-var namedPackages = map[string]bool{
-	"github.com/atlas-backup/atlas-backup/shared/backup":  true,
-	"github.com/atlas-backup/atlas-backup/shared/restore": true,
-	"github.com/atlas-backup/atlas-backup/shared/handler": true,
-	"github.com/atlas-backup/atlas-backup/shared/lock":    true, // Locked, LockLost
-	"github.com/atlas-backup/atlas-backup/shared/hooks":   true, // HookFailed
-}
-
-// Error types of this package, beside the engine's (backup.BadInput, ...).
+// Error types of this package, beside the engines' (backup.BadInput, restore.Refused, ...).
 type (
 	// PollFailed: a status check could not reach the service it asks (Solr, SSM, the
 	// runner); the state machine retries it, the work itself may be fine.
@@ -40,61 +34,92 @@ func (e *StartFailed) Unwrap() error { return e.Err }
 func (e *StepFailed) Error() string  { return "step: " + e.Err.Error() }
 func (e *StepFailed) Unwrap() error  { return e.Err }
 
-// named returns err as a value of a named error type, so that the Lambda runtime
-// reports a meaningful errorType: err itself when it is one, else a named error of the
-// kind found in its chain carrying err's whole message, else *StepFailed.
-func named(err error) error {
+func (*PollFailed) Kind() string  { return "PollFailed" }
+func (*TimedOut) Kind() string    { return "TimedOut" }
+func (*StartFailed) Kind() string { return "StartFailed" }
+func (*StepFailed) Kind() string  { return "StepFailed" }
+
+// kinded is an error that names its kind.
+type kinded interface {
+	error
+	Kind() string
+}
+
+// Kind is the kind of err as the state machines see it (the errorType of a Lambda's
+// answer): the Kind of the first error in err's tree that has one, in errors.As order
+// (err, then what it wraps, depth first through errors.Join), so the kind survives
+// fmt.Errorf("...: %w", err) and errors.Join; "StepFailed" when no error in the tree has
+// one; "" for nil.
+func Kind(err error) string {
+	if err == nil {
+		return ""
+	}
+	var k kinded
+	if errors.As(err, &k) {
+		return k.Kind()
+	}
+	return (*StepFailed)(nil).Kind()
+}
+
+// lambdaError is err as the Lambda runtime reports it: errorType Kind(err), errorMessage
+// err's whole message (aws-lambda-go passes a messages.InvokeResponse_Error through as
+// it is, instead of naming the Go type).
+func lambdaError(err error) error {
 	if err == nil {
 		return nil
 	}
-	if t := reflect.TypeOf(err); t.Kind() == reflect.Pointer && namedPackages[t.Elem().PkgPath()] {
-		return err // already a named type: *backup.BadInput, *restore.Refused, ...
+	return messages.InvokeResponse_Error{Type: Kind(err), Message: err.Error()}
+}
+
+// step is fn at the Lambda boundary: its error reported by kind (lambdaError).
+func step[In, Out any](fn func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {
+	return func(ctx context.Context, in In) (Out, error) {
+		out, err := fn(ctx, in)
+		return out, lambdaError(err)
 	}
-	var (
-		bad   *backup.BadInput
-		pre   *backup.PreflightFailed
-		exp   *backup.ExportFailed
-		sol   *backup.SolrBackupFailed
-		cfg   *backup.ConfigArchiveFailed
-		st    *backup.StoreFailed
-		done  *backup.ErrAlreadySucceeded
-		poll  *PollFailed
-		tout  *TimedOut
-		start *StartFailed
-	)
-	var (
-		locked *lock.Locked
-		lost   *lock.LockLost
-		hook   *hooks.HookFailed
-	)
-	msg := errors.New(err.Error())
-	switch {
-	case errors.As(err, &locked):
-		return locked
-	case errors.As(err, &lost):
-		return lost
-	case errors.As(err, &hook):
-		return hook
-	case errors.As(err, &done):
-		return done
-	case errors.As(err, &bad):
-		return &backup.BadInput{Err: msg}
-	case errors.As(err, &pre):
-		return &backup.PreflightFailed{Err: msg}
-	case errors.As(err, &exp):
-		return &backup.ExportFailed{Err: msg}
-	case errors.As(err, &sol):
-		return &backup.SolrBackupFailed{Err: msg}
-	case errors.As(err, &cfg):
-		return &backup.ConfigArchiveFailed{Err: msg}
-	case errors.As(err, &st):
-		return &backup.StoreFailed{Err: msg}
-	case errors.As(err, &poll):
-		return &PollFailed{Err: msg}
-	case errors.As(err, &tout):
-		return &TimedOut{Err: msg}
-	case errors.As(err, &start):
-		return &StartFailed{Err: msg}
+}
+
+// KindInfo is one error kind that crosses the Lambda boundary.
+type KindInfo struct {
+	Name string
+	// Transient: retrying the same step may succeed (the store or a polled service was
+	// briefly unreachable). The state machines retry transient kinds at every Lambda task
+	// and no other kind (a test checks statemachine/*.asl.json).
+	Transient bool
+	// Waits: another run holds what the step needs (the cluster lock); retrying after a
+	// wait may succeed, so the state machines may retry it where it can arise.
+	Waits bool
+	// Types are the Go types of this kind (backup.BadInput and restore.BadInput share a
+	// name: the state machine cannot tell them apart and need not).
+	Types []error
+}
+
+// Kinds lists every kind a step handler can return (a test finds every type with a Kind
+// method in shared/backup, shared/restore, shared/lock, shared/hooks and shared/handler
+// here).
+func Kinds() []KindInfo {
+	return []KindInfo{
+		{Name: "BadInput", Types: []error{&backup.BadInput{}, &restore.BadInput{}}},
+		{Name: "PreflightFailed", Types: []error{&backup.PreflightFailed{}, &restore.PreflightFailed{}}},
+		{Name: "ErrAlreadySucceeded", Types: []error{&backup.ErrAlreadySucceeded{}}},
+		{Name: "ExportFailed", Types: []error{&backup.ExportFailed{}}},
+		{Name: "SolrBackupFailed", Types: []error{&backup.SolrBackupFailed{}}},
+		{Name: "ConfigArchiveFailed", Types: []error{&backup.ConfigArchiveFailed{}}},
+		{Name: "StoreFailed", Transient: true, Types: []error{&backup.StoreFailed{}, &restore.StoreFailed{}}},
+		{Name: "BackupNotFound", Types: []error{&restore.BackupNotFound{}}},
+		{Name: "Refused", Types: []error{&restore.Refused{}}},
+		{Name: "ArtifactMismatch", Types: []error{&restore.ArtifactMismatch{}}},
+		{Name: "FetchFailed", Types: []error{&restore.FetchFailed{}}},
+		{Name: "ImportFailed", Types: []error{&restore.ImportFailed{}}},
+		{Name: "SolrRestoreFailed", Types: []error{&restore.SolrRestoreFailed{}}},
+		{Name: "ConfigRestoreFailed", Types: []error{&restore.ConfigRestoreFailed{}}},
+		{Name: "CheckFailed", Types: []error{&restore.CheckFailed{}}},
+		{Name: "Locked", Waits: true, Types: []error{&lock.Locked{}}},
+		{Name: "LockLost", Types: []error{&lock.LockLost{}}},
+		{Name: "HookFailed", Types: []error{&hooks.HookFailed{}}},
+		{Name: "PollFailed", Transient: true, Types: []error{&PollFailed{}}},
+		{Name: "TimedOut", Types: []error{&TimedOut{}}},
+		{Name: "StartFailed", Types: []error{&StartFailed{}}},
+		{Name: "StepFailed", Types: []error{&StepFailed{}}},
 	}
-	return &StepFailed{Err: err}
 }

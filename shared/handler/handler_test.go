@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
@@ -25,9 +27,14 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
 
-// errorType is the errorType aws-lambda-go reports for err (lambda/errors.go:
-// the name of the type, or of the type pointed to).
+// errorType is the errorType the Lambda runtime reports for what a step handler returns
+// at the boundary (step: lambdaError; aws-lambda-go passes a
+// messages.InvokeResponse_Error through and otherwise names the Go type).
 func errorType(err error) string {
+	err = lambdaError(err)
+	if ive, ok := err.(messages.InvokeResponse_Error); ok {
+		return ive.Type
+	}
 	t := reflect.TypeOf(err)
 	if t.Kind() == reflect.Pointer {
 		return t.Elem().Name()
@@ -127,7 +134,7 @@ func TestPollPolicy(t *testing.T) {
 }
 
 func TestAgentParameters(t *testing.T) {
-	ok := AgentArchiveRequest{BackupID: "20261125T151200Z-0a1b2c", ConfDir: "/etc/atlas/conf", Store: "s3://my-backups/atlas",
+	ok := AgentArchiveRequest{BackupID: "20261125T151200Z-0a1b2c", ConfDir: "/etc/atlas/conf", Store: store.Location{Scheme: "s3", Bucket: "my-backups", Prefix: "atlas"},
 		Key: "atlas/prod/20261125T151200Z-0a1b2c/config/atlas-conf.tar.gz", Part: "atlas/prod/20261125T151200Z-0a1b2c/parts/config.json"}
 	if p, err := AgentParameters(ok); err != nil || p["confDir"][0] != "/etc/atlas/conf" || len(p) != 5 {
 		t.Fatalf("%v %v", p, err)
@@ -141,10 +148,13 @@ func TestAgentParameters(t *testing.T) {
 		{"subshell in key", func(r *AgentArchiveRequest) { r.Key = "atlas/$(id)" }, "key"},
 		{"traversal in dir", func(r *AgentArchiveRequest) { r.ConfDir = "/etc/../root" }, "confDir"},
 		{"traversal in part", func(r *AgentArchiveRequest) { r.Part = "atlas/../x" }, "part"},
-		{"newline in store", func(r *AgentArchiveRequest) { r.Store = "s3://b/x\nreboot" }, "store"},
+		{"newline in store", func(r *AgentArchiveRequest) {
+			r.Store = store.Location{Scheme: "s3", Bucket: "bkt", Prefix: "x\nreboot"}
+		}, "store"},
+		{"key outside the prefix", func(r *AgentArchiveRequest) { r.Key = "other/prod/x.tar.gz" }, "key"},
 		{"space in id", func(r *AgentArchiveRequest) { r.BackupID = "a b" }, "backupId"},
 		{"relative dir", func(r *AgentArchiveRequest) { r.ConfDir = "etc/atlas" }, "confDir"},
-		{"http store", func(r *AgentArchiveRequest) { r.Store = "http://x" }, "store"},
+		{"unparsed store", func(r *AgentArchiveRequest) { r.Store = store.Location{Scheme: "http", Bucket: "x"} }, "store"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,6 +183,11 @@ func TestAgentPatternsMatchTemplate(t *testing.T) {
 			t.Errorf("template allowedPattern of %s = %v, want %s", name, m, pat)
 		}
 	}
+	// the store prefix the template builds its IAM ARNs from follows the store's rule
+	m := regexp.MustCompile(`(?s)\n  StorePrefix:\n.*?AllowedPattern: "([^"]+)"\n    MaxLength: ([0-9]+)`).FindStringSubmatch(string(b))
+	if m == nil || m[1] != store.PrefixPattern || m[2] != strconv.Itoa(store.MaxPrefixLen) {
+		t.Errorf("template StorePrefix AllowedPattern/MaxLength = %q, want %s and %d", m, store.PrefixPattern, store.MaxPrefixLen)
+	}
 	if n := strings.Count(doc[:strings.Index(doc, "mainSteps:")], "allowedPattern:"); n != 6 {
 		t.Errorf("%d parameters with allowedPattern, want all 6", n)
 	}
@@ -185,30 +200,6 @@ func TestFailureReasons(t *testing.T) {
 	}
 	if got := FailureReasons(Failure{Error: "States.Timeout", Cause: ""}); !reflect.DeepEqual(got, []string{"States.Timeout: (no cause given)"}) {
 		t.Fatalf("%q", got)
-	}
-}
-
-func TestNamed(t *testing.T) {
-	tests := []struct {
-		err  error
-		want string
-	}{
-		{&backup.SolrBackupFailed{Err: errors.New("x")}, "SolrBackupFailed"},
-		{errors.Join(errors.New("ctx"), &backup.StoreFailed{Err: errors.New("x")}), "StoreFailed"},
-		{&backup.ErrAlreadySucceeded{BackupID: "x"}, "ErrAlreadySucceeded"},
-		{errors.New("plain"), "StepFailed"},
-		{&PollFailed{Err: errors.New("x")}, "PollFailed"},
-		{&restore.Refused{Problems: []string{"x"}}, "Refused"},
-		{&restore.ArtifactMismatch{Err: errors.New("x")}, "ArtifactMismatch"},
-	}
-	for _, tt := range tests {
-		if got := errorType(named(tt.err)); got != tt.want {
-			t.Errorf("named(%v) = %s, want %s", tt.err, got, tt.want)
-		}
-	}
-	_, err := Broken(errors.New("config: bad"))(context.Background(), nil)
-	if errorType(err) != "BadInput" {
-		t.Errorf("Broken: %T", err)
 	}
 }
 
@@ -267,10 +258,15 @@ func TestStart(t *testing.T) {
 func fileEngine(t *testing.T) *backup.Engine {
 	t.Helper()
 	dir := t.TempDir()
-	st, prefix, err := store.Open(context.Background(), "file://"+dir, nil)
+	loc, err := store.ParseURL("file://" + dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	st, err := store.Open(context.Background(), loc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := loc.Prefix
 	cfg := config.Defaults()
 	cfg.Cluster = "prod"
 	return &backup.Engine{Cfg: cfg, Store: st, Layout: store.Layout{Prefix: prefix, Cluster: "prod"}, Log: zerolog.Nop()}

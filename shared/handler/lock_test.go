@@ -53,15 +53,14 @@ func TestPlanLocked(t *testing.T) {
 	}
 }
 
-func TestNamedLifecycleErrors(t *testing.T) {
+func TestLifecycleErrorKinds(t *testing.T) {
 	for want, err := range map[string]error{
 		"Locked":     fmt.Errorf("plan: %w", &lock.Locked{Record: lock.Record{Holder: lock.Holder{Operation: "backup"}}}),
 		"LockLost":   fmt.Errorf("status: %w", &lock.LockLost{}),
 		"HookFailed": fmt.Errorf("plan: %w", &hooks.HookFailed{Result: hooks.Result{Name: "x", State: hooks.FailedS}}),
 	} {
-		got := named(err)
-		if errorType(got) != want {
-			t.Errorf("named(%v) = %s, want %s", err, errorType(got), want)
+		if got := errorType(err); got != want {
+			t.Errorf("errorType(%v) = %s, want %s", err, got, want)
 		}
 	}
 }

@@ -88,7 +88,7 @@ func (h *Restore) putState(ctx context.Context, id, name string, v any) (string,
 	}
 	key := h.Engine.Layout.RestoreState(id, name)
 	if _, err := h.Engine.Store.Put(ctx, key, bytes.NewReader(b)); err != nil {
-		return "", &restore.FetchFailed{Err: fmt.Errorf("write restore state %s: %w", h.Engine.Store.URL(key), err)}
+		return "", &restore.StoreFailed{Err: fmt.Errorf("write %s: %w", h.Engine.Store.URL(key), err)}
 	}
 	return key, nil
 }
@@ -115,7 +115,7 @@ func (h *Restore) plan(ctx context.Context, id string) (*restore.Plan, error) {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, &restore.BadInput{Err: fmt.Errorf("restoreId %s: no plan stored: run Plan first", id)}
 		}
-		return nil, &PollFailed{Err: fmt.Errorf("read restore plan %s: %w", id, err)}
+		return nil, &restore.StoreFailed{Err: fmt.Errorf("read the plan of restore %s: %w", id, err)}
 	}
 	return &p, nil
 }
@@ -153,12 +153,12 @@ func (h *Restore) Plan(ctx context.Context, req RestorePlanRequest) (RestorePlan
 		in.Suffix = "_drill_" + hex.EncodeToString(sum[:3])
 	}
 	if err := h.hold(ctx, in.Drill, in.BackupID, in.RestoreID, req.ExecutionARN); err != nil {
-		return RestorePlanOutput{}, named(err)
+		return RestorePlanOutput{}, err
 	}
 	p, err := h.Engine.Plan(ctx, in)
 	if err != nil {
 		h.letGo(ctx, in.Drill, in.BackupID, in.RestoreID) // the Catch path notifies; Report does not run
-		return RestorePlanOutput{}, named(err)
+		return RestorePlanOutput{}, err
 	}
 	p.Trigger = in.Trigger
 	if _, err := h.putState(ctx, p.RestoreID, "plan", p); err != nil {
@@ -213,15 +213,15 @@ func (h *Restore) Fetch(ctx context.Context, in RestoreItem) (RestoreItem, error
 		if err != nil {
 			return in, err
 		}
-		return in, named(h.Engine.FetchTable(ctx, p, t))
+		return in, h.Engine.FetchTable(ctx, p, t)
 	case restore.PartSolr:
 		c, err := collectionPlan(p, in.Name)
 		if err != nil {
 			return in, err
 		}
-		return in, named(h.Engine.FetchCollection(ctx, p, c))
+		return in, h.Engine.FetchCollection(ctx, p, c)
 	case restore.PartConfig:
-		return in, named(h.Engine.FetchConfig(ctx, p))
+		return in, h.Engine.FetchConfig(ctx, p)
 	}
 	return in, &restore.BadInput{Err: fmt.Errorf("part: must be hbase, solr or config, got %q", in.Part)}
 }
@@ -247,11 +247,11 @@ func (h *Restore) TableImport(ctx context.Context, in RestoreItem) (RestoreTask,
 		return RestoreTask{}, err
 	}
 	if err := h.Engine.CreateTable(ctx, p, t); err != nil {
-		return RestoreTask{}, named(err)
+		return RestoreTask{}, err
 	}
 	handle, err := h.Engine.ImportSubmit(h.submitCtx(ctx), p, t)
 	if err != nil {
-		return RestoreTask{}, named(err)
+		return RestoreTask{}, err
 	}
 	return RestoreTask{RestoreItem: in, Phase: "import", Handle: handle, ImportHandle: handle, Poll: h.jobPolicy().First()}, nil
 }
@@ -305,7 +305,7 @@ func (h *Restore) TableCheckSubmit(ctx context.Context, in RestoreTask) (Restore
 	}
 	handle, err := h.Engine.CheckSubmit(h.submitCtx(ctx), p, t, imported)
 	if err != nil {
-		return in, named(err)
+		return in, err
 	}
 	return RestoreTask{RestoreItem: in.RestoreItem, Phase: "check", Handle: handle, ImportHandle: in.ImportHandle, Poll: h.jobPolicy().First()}, nil
 }
@@ -326,7 +326,7 @@ func (h *Restore) TableCheck(ctx context.Context, in RestoreTask) (RestorePartOu
 	}
 	res, err := h.Engine.CheckTable(ctx, p, t, exported)
 	if err != nil {
-		return RestorePartOutput{}, named(err)
+		return RestorePartOutput{}, err
 	}
 	key, err := h.putState(ctx, p.RestoreID, "hbase-"+store.TableSegment(t.Table), res)
 	return RestorePartOutput{RestoreItem: in.RestoreItem, Target: res.Target, Match: res.Match, Key: key}, err
@@ -344,10 +344,10 @@ func (h *Restore) CollectionSubmit(ctx context.Context, in RestoreItem) (Restore
 		return RestoreTask{}, err
 	}
 	if err := h.Engine.PrepareCollection(ctx, p, c); err != nil {
-		return RestoreTask{}, named(err)
+		return RestoreTask{}, err
 	}
 	if err := h.Engine.RestoreSubmit(ctx, p, c); err != nil {
-		return RestoreTask{}, named(err)
+		return RestoreTask{}, err
 	}
 	return RestoreTask{RestoreItem: in, Phase: "restore", Handle: c.AsyncID, State: string(solr.StateSubmitted), Poll: h.solrPolicy().First()}, nil
 }
@@ -410,7 +410,7 @@ func (h *Restore) CollectionCheck(ctx context.Context, in RestoreTask) (RestoreP
 	}
 	res, err := h.Engine.CheckCollection(ctx, p, c, st)
 	if err != nil {
-		return RestorePartOutput{}, named(err)
+		return RestorePartOutput{}, err
 	}
 	key, err := h.putState(ctx, p.RestoreID, "solr-"+c.Collection, res)
 	return RestorePartOutput{RestoreItem: in.RestoreItem, Target: res.Target, Match: res.Match, Key: key}, err
@@ -427,7 +427,7 @@ func (h *Restore) Config(ctx context.Context, in RestoreItem) (RestorePartOutput
 	}
 	res, err := h.Engine.RestoreConfig(ctx, p)
 	if err != nil {
-		return RestorePartOutput{}, named(err)
+		return RestorePartOutput{}, err
 	}
 	key, err := h.putState(ctx, p.RestoreID, "config", res)
 	return RestorePartOutput{RestoreItem: in, Target: res.Target, Match: res.Match, Key: key}, err

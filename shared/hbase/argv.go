@@ -6,6 +6,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/atlas-backup/atlas-backup/shared/hostpath"
+	"github.com/atlas-backup/atlas-backup/shared/kerberos"
 )
 
 var (
@@ -56,7 +59,7 @@ type ExportOptions struct {
 // starttime = args[3], endtime = args[4]), so a later one forces the earlier ones:
 // versions defaults to 1 and starttime to 0, the values Export itself would use.
 func ExportArgv(bin string, o ExportOptions) ([]string, error) {
-	if err := validateProgram(bin); err != nil {
+	if err := ValidateProgram(bin); err != nil {
 		return nil, fmt.Errorf("export argv: %w", err)
 	}
 	if err := ValidateTable(o.Table); err != nil {
@@ -140,7 +143,7 @@ func ExportArgv(bin string, o ExportOptions) ([]string, error) {
 // only applies a time range when one of them is non-zero, and later ones accept either.
 // start and end are in the table's own timestamp unit, as for Export.
 func RowCounterArgv(bin, table string, start, end int64) ([]string, error) {
-	if err := validateProgram(bin); err != nil {
+	if err := ValidateProgram(bin); err != nil {
 		return nil, fmt.Errorf("rowcounter argv: %w", err)
 	}
 	if err := ValidateTable(table); err != nil {
@@ -159,7 +162,7 @@ func RowCounterArgv(bin, table string, start, end int64) ([]string, error) {
 // ImportArgv builds `bin org.apache.hadoop.hbase.mapreduce.Import table dir`. The table
 // must exist with the exported families; Import merges into what is there.
 func ImportArgv(bin, table, dir string) ([]string, error) {
-	if err := validateProgram(bin); err != nil {
+	if err := ValidateProgram(bin); err != nil {
 		return nil, fmt.Errorf("import argv: %w", err)
 	}
 	if err := ValidateTable(table); err != nil {
@@ -171,18 +174,17 @@ func ImportArgv(bin, table, dir string) ([]string, error) {
 	return []string{bin, ImportClass, table, dir}, nil
 }
 
-// KinitArgv builds `kinit -kt keytab principal`.
+// KinitArgv builds `kinit -kt keytab principal`: the principal after
+// kerberos.ParsePrincipal, the keytab an absolute path on the runner host (hostpath).
 func KinitArgv(principal, keytab string) ([]string, error) {
-	if !principalRe.MatchString(principal) {
-		return nil, fmt.Errorf("kinit argv: principal %q: must be primary[/instance][@REALM] of [A-Za-z0-9._-]", principal)
+	p, err := kerberos.ParsePrincipal(principal)
+	if err != nil {
+		return nil, fmt.Errorf("kinit argv: %w", err)
 	}
-	if len(keytab) == 0 || keytab[0] != '/' {
-		return nil, fmt.Errorf("kinit argv: keytab %q: must be an absolute local path", keytab)
-	}
-	if err := ValidatePath(keytab); err != nil {
+	if err := hostpath.Validate(keytab); err != nil {
 		return nil, fmt.Errorf("kinit argv: keytab: %w", err)
 	}
-	return []string{"kinit", "-kt", keytab, principal}, nil
+	return []string{"kinit", "-kt", keytab, p.String()}, nil
 }
 
 // HDFSMkdirArgv builds `hdfs dfs -mkdir -p dir`.
@@ -199,8 +201,8 @@ func HDFSChownArgv(dir, owner string) ([]string, error) {
 	if err := ValidatePath(dir); err != nil {
 		return nil, fmt.Errorf("hdfs chown argv: %w", err)
 	}
-	if !ownerRe.MatchString(owner) {
-		return nil, fmt.Errorf("hdfs chown argv: owner %q: must be user[:group] of [A-Za-z0-9_.-], starting with a letter or '_'", owner)
+	if err := ValidateOwner(owner); err != nil {
+		return nil, fmt.Errorf("hdfs chown argv: %w", err)
 	}
 	return []string{"hdfs", "dfs", "-chown", owner, dir}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/atlas-backup/atlas-backup/shared/hostpath"
 )
 
 const maxTableName = 255
@@ -86,16 +88,25 @@ func ValidatePath(p string) error {
 }
 
 var (
-	principalRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9._-]+)?(@[A-Za-z0-9._-]+)?$`)
-	ownerRe     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*(:[A-Za-z_][A-Za-z0-9_.-]*)?$`)
+	ownerPartRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}$`)
 	classNameRe = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)+$`)
-	programRe   = regexp.MustCompile(`^[A-Za-z0-9_./+-]+$`)
 )
 
-// validateProgram checks a launcher such as "hbase" or "/usr/bin/hbase".
-func validateProgram(bin string) error {
-	if bin == "" || strings.HasPrefix(bin, "-") || strings.Contains(bin, "..") || !programRe.MatchString(bin) {
-		return fmt.Errorf("program %q: must be a command name or path of [A-Za-z0-9_./+-], not starting with '-', no '..'", bin)
+// ProgramRule and OwnerRule say what ValidateProgram and ValidateOwner accept.
+const (
+	OwnerRule = "must be user[:group], each of letters, digits and _.- starting with a letter or _, at most 32 characters, without '..'"
+)
+
+// ValidateProgram is the rule for a launcher on the runner host (hbase.command, the first
+// argv word of every HBase job): hostpath.ValidateProgram.
+func ValidateProgram(bin string) error { return hostpath.ValidateProgram(bin) }
+
+// ValidateOwner is the one rule for the owner of the export folder (hbase.owner, the
+// argument of hdfs dfs -chown): user or user:group.
+func ValidateOwner(owner string) error {
+	u, g, hasGroup := strings.Cut(owner, ":")
+	if !ownerPartRe.MatchString(u) || hasGroup && !ownerPartRe.MatchString(g) || strings.Contains(owner, "..") {
+		return fmt.Errorf("owner %.80q: %s", owner, OwnerRule)
 	}
 	return nil
 }

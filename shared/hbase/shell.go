@@ -18,7 +18,7 @@ func quoteRuby(s string) string { return "'" + s + "'" }
 // `bin shell -n script` (the shell runs the file, then an empty stdin, and exits non-zero
 // on the first error). Use it where the runner cannot feed stdin.
 func ShellScriptArgv(bin, script string) ([]string, error) {
-	if err := validateProgram(bin); err != nil {
+	if err := ValidateProgram(bin); err != nil {
 		return nil, fmt.Errorf("hbase shell argv: %w", err)
 	}
 	if len(script) == 0 || script[0] != '/' {
@@ -235,7 +235,7 @@ func tailString(s string, n int) string {
 // program pipes its first positional argument into the command made of the rest. The
 // script travels as data ($1), never as program text, so bash interprets none of it.
 func ShellStdinArgv(bin, script string) ([]string, error) {
-	if err := validateProgram(bin); err != nil {
+	if err := ValidateProgram(bin); err != nil {
 		return nil, fmt.Errorf("hbase shell argv: %w", err)
 	}
 	if script == "" || strings.ContainsRune(script, 0) {

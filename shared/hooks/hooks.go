@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atlas-backup/atlas-backup/shared/hostpath"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 )
 
@@ -118,6 +119,10 @@ func (h Hooks) Validate() []error {
 				bad(".argv[0]", "%q has a space: argv is an array, one element per argument, never a shell string", hk.Argv[0])
 			case shells[path.Base(hk.Argv[0])] && hasShellC(hk.Argv[1:]):
 				bad(".argv", "%s -c runs a shell string: put the commands in a script and name the script, or call the program directly", hk.Argv[0])
+			default:
+				if err := hostpath.ValidateProgram(hk.Argv[0]); err != nil { // the one rule for a program
+					bad(".argv[0]", "%v", err)
+				}
 			}
 			for k, a := range hk.Argv {
 				if strings.ContainsAny(a, "\x00\n\r") {
@@ -191,6 +196,9 @@ func (r Result) OK() bool { return r.State == Succeeded }
 
 // HookFailed: a hook with onError fail did not succeed; errorType "HookFailed".
 type HookFailed struct{ Result Result }
+
+// Kind is the name the state machines match (handler.Kind).
+func (*HookFailed) Kind() string { return "HookFailed" }
 
 func (e *HookFailed) Error() string {
 	r := e.Result

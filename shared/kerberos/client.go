@@ -10,34 +10,20 @@ import (
 	"github.com/jcmturner/gokrb5/v8/keytab"
 )
 
-// SplitPrincipal splits "user@REALM" (or "service/host@REALM") into name and realm.
-// Without "@REALM" the realm is cfg's default_realm.
+// SplitPrincipal splits "user@REALM" (or "service/host@REALM") into name and realm,
+// after ParsePrincipal's rule. Without "@REALM" the realm is cfg's default_realm.
 func SplitPrincipal(principal string, cfg *config.Config) (name, realm string, err error) {
-	p := strings.TrimSpace(principal)
-	if p == "" {
-		return "", "", errors.New("principal: empty")
+	p, err := ParsePrincipal(principal)
+	if err != nil {
+		return "", "", err
 	}
-	if strings.ContainsAny(p, " \t\r\n") {
-		return "", "", fmt.Errorf("principal %q: contains whitespace", principal)
-	}
-	name, realm, found := strings.Cut(p, "@")
-	if found {
-		if strings.Contains(realm, "@") {
-			return "", "", fmt.Errorf("principal %q: more than one @", principal)
-		}
-		if realm == "" {
-			return "", "", fmt.Errorf("principal %q: empty realm after @", principal)
-		}
-	} else {
+	if p.Realm == "" {
 		if cfg == nil || cfg.LibDefaults.DefaultRealm == "" {
 			return "", "", fmt.Errorf("principal %q: no @REALM and no default_realm in krb5 config", principal)
 		}
-		realm = cfg.LibDefaults.DefaultRealm
+		p.Realm = cfg.LibDefaults.DefaultRealm
 	}
-	if name == "" {
-		return "", "", fmt.Errorf("principal %q: empty name", principal)
-	}
-	return name, realm, nil
+	return p.Name(), p.Realm, nil
 }
 
 // NewClient logs in as principal with the keys of kt and returns the logged-in client.

@@ -66,19 +66,13 @@ func SPNByHost(byHost map[string]string, fallback string) func(*http.Request) (s
 	}
 }
 
-// ValidateSPN checks an SPN has the form service/host with no @REALM and no whitespace.
+// ValidateSPN checks an SPN after ParseSPN's rule: ErrNoSPN when empty, else ErrInvalidSPN.
 func ValidateSPN(spn string) error {
-	switch {
-	case spn == "":
+	if spn == "" {
 		return ErrNoSPN
-	case strings.Contains(spn, "@"):
-		return fmt.Errorf("%w %q: give service/host without @REALM", ErrInvalidSPN, spn)
-	case strings.ContainsAny(spn, " \t\r\n"):
-		return fmt.Errorf("%w %q: contains whitespace", ErrInvalidSPN, spn)
 	}
-	svc, host, ok := strings.Cut(spn, "/")
-	if !ok || svc == "" || host == "" || strings.Contains(host, "/") {
-		return fmt.Errorf("%w %q: want service/host, e.g. HTTP/solr1.example.com", ErrInvalidSPN, spn)
+	if _, err := ParseSPN(spn); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidSPN, err)
 	}
 	return nil
 }

@@ -99,6 +99,12 @@ type Locked struct {
 	URL string
 }
 
+// Kind is the name the state machines match (handler.Kind).
+func (*Locked) Kind() string { return "Locked" }
+
+// Kind is the name the state machines match (handler.Kind).
+func (*LockLost) Kind() string { return "LockLost" }
+
 func (e *Locked) Error() string {
 	r := e.Record
 	return fmt.Sprintf("cluster locked by %s since %s (refreshed %s, stale after %s without a refresh; lock %s): wait for it to end, or run `atlas-backup unlock` if it is dead",

@@ -100,9 +100,11 @@ func (e *Engine) emit(p *Plan, ev Event) {
 	}
 }
 
-// Error types returned at step boundaries; a Lambda reports the Go type name as
-// errorType. BadInput, BackupNotFound, Refused, ArtifactMismatch, PreflightFailed and
-// FetchFailed happen before any server is changed.
+// Error types returned at step boundaries. Each has a kind (its Kind method, the type's
+// name) that survives wrapping and errors.Join: a Lambda reports the first kind in the
+// error's chain as errorType (handler.Kind). BadInput, BackupNotFound, Refused,
+// ArtifactMismatch, PreflightFailed and FetchFailed happen before any server is changed;
+// StoreFailed may come after.
 type (
 	// BadInput: the request breaks a rule; nothing was started.
 	BadInput struct{ Err error }
@@ -128,6 +130,9 @@ type (
 	// CheckFailed: a restored table, collection or config folder differs from the
 	// manifest, or could not be read back.
 	CheckFailed struct{ Err error }
+	// StoreFailed: the restore's own state (plan, part results, report) could not be
+	// read from or written to the store; servers may have been changed already.
+	StoreFailed struct{ Err error }
 )
 
 func (e *BadInput) Error() string { return "bad input: " + e.Err.Error() }
@@ -154,6 +159,21 @@ func (e *ConfigRestoreFailed) Error() string { return "config restore: " + e.Err
 func (e *ConfigRestoreFailed) Unwrap() error { return e.Err }
 func (e *CheckFailed) Error() string         { return "check: " + e.Err.Error() }
 func (e *CheckFailed) Unwrap() error         { return e.Err }
+func (e *StoreFailed) Error() string         { return "restore state: " + e.Err.Error() }
+func (e *StoreFailed) Unwrap() error         { return e.Err }
+
+// Kinds (handler.Kind): the names the state machine matches.
+func (*BadInput) Kind() string            { return "BadInput" }
+func (*BackupNotFound) Kind() string      { return "BackupNotFound" }
+func (*Refused) Kind() string             { return "Refused" }
+func (*ArtifactMismatch) Kind() string    { return "ArtifactMismatch" }
+func (*PreflightFailed) Kind() string     { return "PreflightFailed" }
+func (*FetchFailed) Kind() string         { return "FetchFailed" }
+func (*ImportFailed) Kind() string        { return "ImportFailed" }
+func (*SolrRestoreFailed) Kind() string   { return "SolrRestoreFailed" }
+func (*ConfigRestoreFailed) Kind() string { return "ConfigRestoreFailed" }
+func (*CheckFailed) Kind() string         { return "CheckFailed" }
+func (*StoreFailed) Kind() string         { return "StoreFailed" }
 func (e *Refused) add(format string, a ...any) {
 	e.Problems = append(e.Problems, fmt.Sprintf(format, a...))
 }
@@ -181,7 +201,11 @@ func NewRestoreID(now time.Time) string {
 // identity runs HBase commands as the hbase principal, with a ticket cache of this
 // restore's own.
 func (e *Engine) identity(restoreID string) hbase.Identity {
-	return hbase.Identity{Principal: e.Cfg.HBase.Principal, Keytab: e.HBaseKeytab, CCache: e.ccache(restoreID)}
+	id := hbase.Identity{Principal: e.Cfg.HBase.Principal, Keytab: e.HBaseKeytab, CCache: e.ccache(restoreID)}
+	if e.Cfg.HBase.Runner.Type == config.RunnerLocal {
+		id.Krb5Conf = e.Cfg.Kerberos.Krb5Conf // the commands run here: the tool's realm
+	}
+	return id
 }
 
 func (e *Engine) ccache(restoreID string) string {

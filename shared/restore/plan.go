@@ -14,6 +14,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/archive"
 	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/hostpath"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
@@ -143,10 +144,34 @@ type ConfigPlan struct {
 	LiveMissing bool             `json:"liveMissing,omitempty"`
 }
 
-var (
-	suffixRe   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
-	safePathRe = regexp.MustCompile(`^/[A-Za-z0-9._/@+=,-]*$`)
-)
+var suffixRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]{0,31}$`)
+
+// ValidateSuffix is the one rule for a restore suffix (restore/drill --suffix, the
+// request's suffix): 1-32 characters of letters, digits, '_' and '-', not starting with
+// '-' (never option-like), so a table or collection name with it appended is still one
+// (the plan checks the result).
+func ValidateSuffix(s string) error {
+	if !suffixRe.MatchString(s) {
+		return fmt.Errorf("suffix %.40q: must be 1-32 characters of letters, digits, '_' and '-', not starting with '-'", s)
+	}
+	return nil
+}
+
+// ValidateConfigTarget is the one rule for the folder a config is unpacked into (restore
+// --target, the request's configTarget): hostpath's rule.
+func ValidateConfigTarget(dir string) error {
+	if err := hostpath.Validate(dir); err != nil {
+		return fmt.Errorf("config target: %w", err)
+	}
+	return nil
+}
+
+// Validate checks the request without looking at any server: what Plan refuses as
+// BadInput before anything else (the CLI calls it while parsing its flags).
+func (in PlanInput) Validate() error {
+	_, err := validateInput(in)
+	return err
+}
 
 func validateInput(in PlanInput) ([]string, error) {
 	var errs []error
@@ -176,8 +201,10 @@ func validateInput(in PlanInput) ([]string, error) {
 			parts = append(parts, p)
 		}
 	}
-	if in.Suffix != "" && !suffixRe.MatchString(in.Suffix) {
-		errs = append(errs, fmt.Errorf("suffix %q: must be 1-32 characters of letters, digits, '_' and '-'", in.Suffix))
+	if in.Suffix != "" {
+		if err := ValidateSuffix(in.Suffix); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if in.Drill {
 		if in.Suffix == "" {
@@ -193,19 +220,12 @@ func validateInput(in PlanInput) ([]string, error) {
 			errs = append(errs, errors.New("only: a drill restores every part"))
 		}
 	}
-	if in.ConfigTarget != "" && (!safePathRe.MatchString(in.ConfigTarget) || hasDotDot(in.ConfigTarget) || in.ConfigTarget == "/") {
-		errs = append(errs, fmt.Errorf("config target %q: must be an absolute path (not /) of letters, digits and ._/@+=,- without '..'", in.ConfigTarget))
-	}
-	return parts, errors.Join(errs...)
-}
-
-func hasDotDot(p string) bool {
-	for _, seg := range strings.Split(p, "/") {
-		if seg == ".." {
-			return true
+	if in.ConfigTarget != "" {
+		if err := ValidateConfigTarget(in.ConfigTarget); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	return false
+	return parts, errors.Join(errs...)
 }
 
 func has(parts []string, p string) bool {

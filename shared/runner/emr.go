@@ -46,8 +46,8 @@ func EMRStepName(jobID string, i, n int) string {
 
 // EMRStepsInput builds the AddJobFlowSteps request for job on clusterID. Pure.
 func EMRStepsInput(clusterID string, job Job) (*emr.AddJobFlowStepsInput, error) {
-	if clusterID == "" || strings.ContainsAny(clusterID, ":, \n") {
-		return nil, fmt.Errorf("emr cluster id %q: required, no ':', ',' or spaces", clusterID)
+	if err := ValidateClusterID(clusterID); err != nil {
+		return nil, fmt.Errorf("emr: %w", err)
 	}
 	if err := job.Validate(); err != nil {
 		return nil, fmt.Errorf("emr steps: %w", err)

@@ -93,8 +93,8 @@ var stepMarkerRe = regexp.MustCompile(`(?m)^atlas-backup: step (\d+)/(\d+)$`)
 
 // SSMSendCommandInput builds the SendCommand request for job on instanceID. Pure.
 func SSMSendCommandInput(instanceID string, job Job, opts SSMOptions) (*ssm.SendCommandInput, error) {
-	if instanceID == "" || strings.ContainsAny(instanceID, ": \n") {
-		return nil, fmt.Errorf("ssm instance id %q: required, no ':' or spaces", instanceID)
+	if err := ValidateInstanceID(instanceID); err != nil {
+		return nil, fmt.Errorf("ssm: %w", err)
 	}
 	lines, err := SSMScript(job)
 	if err != nil {

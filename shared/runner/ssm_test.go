@@ -25,11 +25,11 @@ func TestSSMSendCommandInput(t *testing.T) {
 	}{
 		{
 			name:     "one step no env",
-			instance: "i-0abc",
+			instance: "i-0abc0abc",
 			job:      Job{ID: "b1.export", Steps: []Step{{Argv: export}}},
 			want: &ssm.SendCommandInput{
 				DocumentName: aws.String("AWS-RunShellScript"),
-				InstanceIds:  []string{"i-0abc"},
+				InstanceIds:  []string{"i-0abc0abc"},
 				Comment:      aws.String("atlas-backup b1.export"),
 				Parameters: map[string][]string{"commands": {
 					"# atlas-backup job b1.export",
@@ -41,13 +41,13 @@ func TestSSMSendCommandInput(t *testing.T) {
 		},
 		{
 			name:     "env prefix, options, hostile arg",
-			instance: "mi-0123",
+			instance: "mi-0123456789abcdef0",
 			job: Job{ID: "b1.kinit", Env: map[string]string{"KRB5CCNAME": "/tmp/krb5cc_b1", "A": "x'y"},
 				Steps: []Step{{Argv: []string{"kinit", "-kt", "/etc/security/keytabs/hbase.headless.keytab", "hbase@EXAMPLE.COM"}}, {Argv: []string{"echo", "$(rm -rf /); `x`\nnext"}}}},
 			opts: SSMOptions{ExecutionTimeout: 6 * time.Hour, DeliveryTimeout: 10 * time.Minute, WorkingDirectory: "/tmp", OutputS3Bucket: "bkt", OutputS3KeyPrefix: "ssm/"},
 			want: &ssm.SendCommandInput{
 				DocumentName:       aws.String("AWS-RunShellScript"),
-				InstanceIds:        []string{"mi-0123"},
+				InstanceIds:        []string{"mi-0123456789abcdef0"},
 				Comment:            aws.String("atlas-backup b1.kinit"),
 				TimeoutSeconds:     aws.Int32(600),
 				OutputS3BucketName: aws.String("bkt"),
@@ -67,8 +67,8 @@ func TestSSMSendCommandInput(t *testing.T) {
 			},
 		},
 		{name: "no instance", instance: "", job: Job{ID: "a", Steps: []Step{{Argv: []string{"x"}}}}, wantErr: "instance id"},
-		{name: "instance with colon", instance: "i-1:2", job: Job{ID: "a", Steps: []Step{{Argv: []string{"x"}}}}, wantErr: "instance id"},
-		{name: "invalid job", instance: "i-1", job: Job{ID: "a;b", Steps: []Step{{Argv: []string{"x"}}}}, wantErr: "job id"},
+		{name: "instance with colon", instance: "i-11111111:2", job: Job{ID: "a", Steps: []Step{{Argv: []string{"x"}}}}, wantErr: "instance id"},
+		{name: "invalid job", instance: "i-11111111", job: Job{ID: "a;b", Steps: []Step{{Argv: []string{"x"}}}}, wantErr: "job id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,12 +151,12 @@ func TestSSMStatus(t *testing.T) {
 
 func TestSSMStatusInvocationNotYetThere(t *testing.T) {
 	f := newFakeSSM()
-	r := NewSSM(f, "i-1", SSMOptions{})
+	r := NewSSM(f, "i-11111111", SSMOptions{})
 	h, err := r.Submit(context.Background(), Job{ID: "x", Steps: []Step{{Argv: []string{"/bin/true"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(h, ":i-1") || !strings.HasPrefix(h, "cmd-") {
+	if !strings.HasSuffix(h, ":i-11111111") || !strings.HasPrefix(h, "cmd-") {
 		t.Errorf("handle %q", h)
 	}
 	st, err := r.Status(context.Background(), h)
@@ -168,7 +168,7 @@ func TestSSMStatusInvocationNotYetThere(t *testing.T) {
 func TestSSMSubmitErrors(t *testing.T) {
 	f := newFakeSSM()
 	f.listErr = errors.New("AccessDenied")
-	r := NewSSM(f, "i-1", SSMOptions{})
+	r := NewSSM(f, "i-11111111", SSMOptions{})
 	job := Job{ID: "x", Steps: []Step{{Argv: []string{"/bin/true"}}}}
 	if _, err := r.Submit(context.Background(), job); err == nil || !strings.Contains(err.Error(), "earlier attempt") {
 		t.Errorf("list error: %v", err)
@@ -184,7 +184,7 @@ func TestSSMSubmitErrors(t *testing.T) {
 	// LookBack < 0: no search at all
 	f2 := newFakeSSM()
 	f2.listErr = errors.New("must not be called")
-	if _, err := NewSSM(f2, "i-1", SSMOptions{LookBack: -1}).Submit(context.Background(), job); err != nil {
+	if _, err := NewSSM(f2, "i-11111111", SSMOptions{LookBack: -1}).Submit(context.Background(), job); err != nil {
 		t.Errorf("LookBack -1: %v", err)
 	}
 }

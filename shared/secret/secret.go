@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/atlas-backup/atlas-backup/shared/hostpath"
 )
 
 // Redacted is what a Bytes value prints as.
@@ -34,20 +37,23 @@ func IsARN(ref string) bool {
 	return strings.HasPrefix(ref, "arn:aws:secretsmanager:") || strings.HasPrefix(ref, "arn:aws-") && strings.Contains(ref, ":secretsmanager:")
 }
 
-// ValidateRef checks that ref is an absolute file path or a Secrets Manager ARN.
+var arnRe = regexp.MustCompile(`^arn:aws(-[a-z]+)*:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$`)
+
+// ValidateRef is the one rule for a keytab reference (kerberos.keytab, hbase.keytab): an
+// absolute path (hostpath's rule) or a Secrets Manager secret ARN
+// (arn:aws:secretsmanager:region:account:secret:name).
 func ValidateRef(ref string) error {
 	switch {
 	case ref == "":
 		return errors.New("must be set: an absolute keytab path or a Secrets Manager ARN")
 	case IsARN(ref):
-		if strings.ContainsAny(ref, " \t\r\n\x00") {
-			return errors.New("ARN must not contain whitespace")
+		if !arnRe.MatchString(ref) {
+			return fmt.Errorf("%.120q: a Secrets Manager ARN is arn:aws:secretsmanager:<region>:<account>:secret:<name> (name of letters, digits and /_+=.@-)", ref)
 		}
 		return nil
-	case !strings.HasPrefix(ref, "/"):
-		return fmt.Errorf("%q must be an absolute path or a Secrets Manager ARN (arn:aws:secretsmanager:...)", ref)
-	case strings.ContainsAny(ref, "\r\n\x00"):
-		return errors.New("path must not contain newlines or NUL")
+	}
+	if err := hostpath.Validate(ref); err != nil {
+		return fmt.Errorf("must be an absolute path or a Secrets Manager ARN (arn:aws:secretsmanager:...): %w", err)
 	}
 	return nil
 }

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/url"
+	"regexp"
 	"strings"
+
+	"github.com/atlas-backup/atlas-backup/shared/hostpath"
 )
 
 // Name limits. Solr itself has no length limit on collection names; long names make
@@ -17,9 +19,18 @@ const (
 
 // ValidateCollection checks a collection name against Solr's identifier rule
 // (SolrIdentifierValidator: letters, digits, '.', '_', '-', not starting with '-') and
-// this package's extra rules: no "..", at most MaxNameLen characters.
+// this package's extra rules: not starting with '.', no "..", at most MaxNameLen
+// characters.
 func ValidateCollection(name string) error {
-	return validateIdentifier("collection", name)
+	if err := validateIdentifier("collection", name); err != nil {
+		return err
+	}
+	if strings.HasPrefix(name, ".") {
+		// "." and ".x" pass Solr's own rule, but the name becomes a folder of the backup
+		// location and a segment of the store's keys, where "." means "this folder"
+		return fmt.Errorf("collection %q: must not start with '.'", name)
+	}
+	return nil
 }
 
 // ValidateBackupName checks a backup name. The name becomes a folder under the backup
@@ -64,32 +75,35 @@ func validateIdentifier(field, s string) error {
 	return nil
 }
 
-// ValidateLocation checks a backup location: an absolute path for the local file-system
-// repository ("/backups/solr") or a repository URI ("s3://bucket/prefix",
-// "hdfs://nn/path"). No "..", no control characters, no whitespace at either end.
+// LocationRule says what ValidateLocation accepts.
+const LocationRule = "must be an absolute path (" + hostpath.Rule + ") or a repository URI scheme://[host[:port]]/path (s3://bucket/prefix, hdfs://nn:8020/dir) whose path follows the same segment rule"
+
+var (
+	locSchemeRe    = regexp.MustCompile(`^[a-z][a-z0-9+.-]{0,15}$`)
+	locAuthorityRe = regexp.MustCompile(`^[A-Za-z0-9_.-]{0,253}(:[0-9]{1,5})?$`)
+)
+
+// ValidateLocation is the one rule for a Solr backup location (solr.location, the
+// location parameter of BACKUP, RESTORE, LISTBACKUP): an absolute path for the local
+// file-system repository ("/backups/solr", hostpath's rule) or a repository URI
+// ("s3://bucket/prefix", "hdfs://nn/path") whose path follows the same rule.
 func ValidateLocation(location string) error {
-	if location == "" {
-		return fmt.Errorf("location: empty")
-	}
-	if strings.TrimSpace(location) != location {
-		return fmt.Errorf("location %q: leading or trailing whitespace", location)
-	}
-	for _, r := range location {
-		if r < 0x20 || r == 0x7f {
-			return fmt.Errorf("location %q: control character %q", location, r)
-		}
-	}
-	for _, part := range strings.Split(location, "/") {
-		if part == ".." {
-			return fmt.Errorf("location %q: must not contain \"..\"", location)
-		}
-	}
 	if strings.HasPrefix(location, "/") {
+		if err := hostpath.Validate(location); err != nil {
+			return fmt.Errorf("location: %w", err)
+		}
 		return nil
 	}
-	u, err := url.Parse(location)
-	if err != nil || u.Scheme == "" {
-		return fmt.Errorf("location %q: want an absolute path or a repository URI (scheme://...)", location)
+	scheme, rest, ok := strings.Cut(location, "://")
+	if !ok || !locSchemeRe.MatchString(scheme) {
+		return fmt.Errorf("location %.80q: %s", location, LocationRule)
+	}
+	auth, path, _ := strings.Cut(rest, "/")
+	if !locAuthorityRe.MatchString(auth) || strings.Contains(auth, "..") {
+		return fmt.Errorf("location %.80q: host: %s", location, LocationRule)
+	}
+	if err := hostpath.Validate("/" + path); err != nil {
+		return fmt.Errorf("location %.80q: path: %s", location, LocationRule)
 	}
 	return nil
 }

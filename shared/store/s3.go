@@ -94,10 +94,7 @@ func NewS3(c S3API, bucket string, opts S3Options) *S3Store {
 // path-style addressing (moto, MinIO). Checksums are computed and validated only
 // where S3 requires them (moto's multipart CRC64NVME is wrong without awscrt).
 func NewS3Client(ctx context.Context, endpoint string) (*s3.Client, error) {
-	cfg, err := config.LoadDefaultConfig(ctx,
-		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
-		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
-	)
+	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("s3 client: load aws config: %w", err)
 	}
@@ -107,12 +104,21 @@ func NewS3Client(ctx context.Context, endpoint string) (*s3.Client, error) {
 			break
 		}
 	}
+	return NewS3FromConfig(cfg, endpoint), nil
+}
+
+// NewS3FromConfig is an S3 client on cfg for the store: checksums only where S3 requires
+// them (moto and S3-compatible stores), and path-style addressing at endpoint when one is
+// given.
+func NewS3FromConfig(cfg aws.Config, endpoint string) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 			o.UsePathStyle = true
 		}
-	}), nil
+	})
 }
 
 // Bucket is the store's bucket.

@@ -123,10 +123,15 @@ func TestS3StoreNoBucket(t *testing.T) {
 func TestS3Open(t *testing.T) {
 	c, bucket := stackS3(t)
 	ctx := context.Background()
-	st, prefix, err := store.Open(ctx, "s3://"+bucket+"/atlas/", c)
+	loc, err := store.ParseURL("s3://" + bucket + "/atlas/")
 	if err != nil {
 		t.Fatal(err)
 	}
+	st, err := store.Open(ctx, loc, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := loc.Prefix
 	if err := st.Check(ctx); err != nil {
 		t.Fatalf("Check: %v", err)
 	}

@@ -8,9 +8,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"net/url"
-	"path/filepath"
-	"regexp"
 	"strings"
 )
 
@@ -61,66 +58,25 @@ type Store interface {
 	URL(key string) string
 }
 
-// Open opens the store named by rawURL and returns it with the key prefix the URL
-// carries (to be used as Layout.Prefix):
-//
-//	s3://bucket            bucket "bucket", prefix ""
-//	s3://bucket/a/b/       bucket "bucket", prefix "a/b"
-//	file:///var/backups    folder /var/backups, prefix ""
-//
-// s3c is required for s3:// URLs and ignored otherwise. Open does no I/O; call
-// Check to find out whether the bucket or folder exists.
-func Open(ctx context.Context, rawURL string, s3c S3API) (st Store, prefix string, err error) {
+// Open opens the store at loc (from ParseURL); its key prefix is loc.Prefix (to be used
+// as Layout.Prefix). s3c is required for s3 locations and ignored otherwise. Open does no
+// I/O; call Check to find out whether the bucket or folder exists.
+func Open(ctx context.Context, loc Location, s3c S3API) (Store, error) {
 	_ = ctx // reserved: opening may one day resolve a bucket region
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil, "", fmt.Errorf("store url %q: %w", rawURL, err)
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return nil, "", fmt.Errorf("store url %q: user info, query, fragment not allowed: use s3://bucket[/prefix] or file:///absolute/dir", rawURL)
-	}
-	switch u.Scheme {
+	switch loc.Scheme {
 	case "s3":
-		if err := ValidateBucket(u.Host); err != nil {
-			return nil, "", fmt.Errorf("store url %q: %w", rawURL, err)
-		}
-		prefix = strings.Trim(u.Path, "/")
-		if prefix != "" {
-			if err := ValidateKey(prefix); err != nil {
-				return nil, "", fmt.Errorf("store url %q: prefix: %w", rawURL, err)
-			}
-		}
 		if s3c == nil {
-			return nil, "", fmt.Errorf("store url %q: no S3 client given", rawURL)
+			return nil, fmt.Errorf("store %s: no S3 client given", loc)
 		}
-		return NewS3(s3c, u.Host, S3Options{}), prefix, nil
+		return NewS3(s3c, loc.Bucket, S3Options{}), nil
 	case "file":
-		if u.Host != "" && u.Host != "localhost" {
-			return nil, "", fmt.Errorf("store url %q: file URLs name a local folder: use file:///absolute/dir (three slashes)", rawURL)
-		}
-		if !filepath.IsAbs(u.Path) {
-			return nil, "", fmt.Errorf("store url %q: file store folder must be an absolute path (file:///absolute/dir)", rawURL)
-		}
-		fs, err := NewFile(u.Path)
+		fs, err := NewFile(loc.Dir)
 		if err != nil {
-			return nil, "", fmt.Errorf("store url %q: %w", rawURL, err)
+			return nil, fmt.Errorf("store %s: %w", loc, err)
 		}
-		return fs, "", nil
-	default:
-		return nil, "", fmt.Errorf("store url %q: scheme %q not supported: use s3://bucket[/prefix] or file:///absolute/dir", rawURL, u.Scheme)
+		return fs, nil
 	}
-}
-
-var bucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-
-// ValidateBucket checks an S3 bucket name against the general-purpose bucket
-// naming rule: 3-63 characters of lowercase letters, digits, '.' and '-',
-// starting and ending with a letter or digit, no "..".
-func ValidateBucket(b string) error {
-	if !bucketRE.MatchString(b) || strings.Contains(b, "..") {
-		return fmt.Errorf("bucket name %q: must be 3-63 characters of a-z, 0-9, '.', '-', start and end with a letter or digit, no \"..\"", b)
-	}
-	return nil
+	return nil, fmt.Errorf("store location %+v: not parsed by ParseURL", loc)
 }
 
 // ValidateKey checks an object key: not empty, at most 1024 bytes, '/'-separated
