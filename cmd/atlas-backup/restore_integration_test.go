@@ -231,6 +231,17 @@ func mustBackup(t *testing.T, cfg string) string {
 	return backupID(t, r.stderr)
 }
 
+// withoutAtlasREST drops the Atlas REST fields from a config: for restores into copies of the
+// stack's stores (suffixed names), which the stack's running Atlas does not serve, so the
+// restore is not refused while that Atlas answers.
+func withoutAtlasREST(m map[string]any) {
+	if a, ok := m["atlas"].(map[string]any); ok {
+		for _, k := range []string{"url", "spn", "auth", "user", "passwordFile"} {
+			delete(a, k)
+		}
+	}
+}
+
 // TestRestoreAfterWipe: backup → wipe (drop the tables, delete the collections, remove
 // the config folder) → restore → every table's cell digest, every collection's document
 // digest and every config file's bytes equal what was there before the backup.
@@ -243,7 +254,7 @@ func TestRestoreAfterWipe(t *testing.T) {
 	for _, c := range stackCollections {
 		cols = append(cols, c+sfx)
 	}
-	src := variant(t, uniqueCluster("rs-src"), nil)
+	src := variant(t, uniqueCluster("rs-src"), withoutAtlasREST)
 	sc := solrClient(t, src)
 	t.Cleanup(func() {
 		dropTables(t, tables...)
@@ -265,6 +276,7 @@ func TestRestoreAfterWipe(t *testing.T) {
 	b = bytes.ReplaceAll(b, []byte("tablename=ATLAS_ENTITY_AUDIT_EVENTS\n"), []byte("tablename=ATLAS_ENTITY_AUDIT_EVENTS"+sfx+"\n"))
 	os.WriteFile(props, b, 0o644)
 	cfg := variant(t, uniqueCluster("rs-wipe"), func(m map[string]any) {
+		withoutAtlasREST(m)
 		sub(m, "atlas")["confDir"] = conf
 		sub(m, "solr")["collections"] = []any{cols[0], cols[1], cols[2]}
 	})
@@ -441,10 +453,13 @@ func snapshot(t *testing.T, sc *solr.Client) stackState {
 // existing without --yes, the live config folder without --yes.
 func TestRestoreRefusals(t *testing.T) {
 	cluster := uniqueCluster("rs-refuse")
-	cfg := variant(t, cluster, nil)
+	// the refusals under test are the stores' and the backup's; the refusal while Atlas
+	// answers is the Atlas acceptance test's (atlas_integration_test.go)
+	cfg := variant(t, cluster, withoutAtlasREST)
 	sc := solrClient(t, cfg)
 	good := mustBackup(t, cfg)
 	failedRun := run(t, variant(t, cluster, func(m map[string]any) {
+		withoutAtlasREST(m)
 		sub(m, "solr")["collections"] = []any{"vertex_index", "no_such_index"}
 	}), "backup")
 	if failedRun.code != 1 {
