@@ -37,7 +37,7 @@ PY2
 }
 
 # The mode of a new stack when STACK_ATLAS is not given.
-ATLAS_MODE_DEFAULT=off
+ATLAS_MODE_DEFAULT=on
 
 # atlas_mode: "on" (Apache Atlas runs in the stack and owns atlas_janus,
 # ATLAS_ENTITY_AUDIT_EVENTS and the three collections) or "off" (no Atlas: the
