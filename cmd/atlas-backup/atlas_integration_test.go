@@ -515,6 +515,11 @@ exec "$REAL" "$@"
 	if len(made) == 0 || bm.Window.Consistency == nil || !bm.Window.Consistency.RepairAdvised {
 		t.Errorf("a backup taken while %d entities were written: consistency %+v", len(made), bm.Window.Consistency)
 	}
+	for _, c := range bm.Solr {
+		if c.DigestBefore == "" || c.Digest == "" {
+			t.Errorf("solr %s: no digest recorded before (%q) or after (%q) its BACKUP", c.Collection, c.DigestBefore, c.Digest)
+		}
+	}
 	loseCluster(t, a, set)
 	r = restoreStartingAtlas(t, a, cfg, busy)
 	if !strings.Contains(r.stdout, "Reindex advised: Atlas wrote while the backup ran") || !strings.Contains(r.stdout, "HBase was cut at") {

@@ -284,7 +284,9 @@ func consistency(p *Plan, r Results, solrEnd time.Time) *manifest.Consistency {
 		}
 	}
 	for _, col := range r.Collections {
-		if col.Digest != "" && col.DigestDocs != col.Docs {
+		if col.ChangedDuringBackup() {
+			c.Writes = append(c.Writes, fmt.Sprintf("solr %s: the documents changed during its BACKUP (%d docs before it, %d right after)", col.Collection, col.DigestBeforeDocs, col.DigestDocs))
+		} else if col.Digest != "" && col.DigestDocs != col.Docs {
 			c.Writes = append(c.Writes, fmt.Sprintf("solr %s: %d docs at plan time, %d right after its BACKUP", col.Collection, col.Docs, col.DigestDocs))
 		}
 	}

@@ -158,6 +158,9 @@ func (e *Engine) ExportShip(ctx context.Context, p *Plan, t TablePlan, st runner
 // SolrSubmit submits the async BACKUP of one collection. A second submit of the same
 // backup (a retry, a killed CLI) finds the first attempt instead of starting another.
 func (e *Engine) SolrSubmit(ctx context.Context, p *Plan, c CollectionPlan) error {
+	if err := e.recordSolrBefore(ctx, p, c); err != nil {
+		return err
+	}
 	res, err := e.Solr.Backup(ctx, solr.BackupRequest{
 		Collection: c.Collection, Name: c.BackupName, Location: c.Location,
 		AsyncID: c.AsyncID, Repository: e.Cfg.Solr.Repository,

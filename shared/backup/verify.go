@@ -37,7 +37,11 @@ type VerifiedCollection struct {
 	// DigestDocs: the documents the digest covers (read right after the BACKUP); 0 in
 	// manifests without a digest.
 	DigestDocs int64 `json:"digestDocs"`
-	Objects    int   `json:"objects"`
+	// DigestBeforeDocs: the documents the digest read just before the BACKUP covers
+	// (0 when none was read); ChangedDuringBackup: the two digests differ.
+	DigestBeforeDocs    int64 `json:"digestBeforeDocs,omitempty"`
+	ChangedDuringBackup bool  `json:"changedDuringBackup,omitempty"`
+	Objects             int   `json:"objects"`
 }
 
 // Verify re-downloads every object the manifest lists and checks its size and SHA-256.
@@ -49,7 +53,8 @@ func Verify(ctx context.Context, st store.Store, m *manifest.Manifest, progress 
 		res.Tables = append(res.Tables, VerifiedTable{Table: t.Table, Rows: t.Rows, Cells: t.Cells, Objects: len(t.Objects), Window: t.Window, Live: t.Live})
 	}
 	for _, c := range m.Solr {
-		res.Collections = append(res.Collections, VerifiedCollection{Collection: c.Collection, LiveDocs: c.Docs, DigestDocs: c.DigestDocs, Objects: len(c.Objects)})
+		res.Collections = append(res.Collections, VerifiedCollection{Collection: c.Collection, LiveDocs: c.Docs, DigestDocs: c.DigestDocs,
+			DigestBeforeDocs: c.DigestBeforeDocs, ChangedDuringBackup: c.ChangedDuringBackup(), Objects: len(c.Objects)})
 	}
 	var mu sync.Mutex
 	sem := make(chan struct{}, 4)

@@ -589,8 +589,16 @@ func (a *app) verify(ctx context.Context, args []string) int {
 		}
 		for _, c := range res.Collections {
 			fmt.Fprintf(a.stdout, "  solr %s: stored %d objects", c.Collection, c.Objects)
-			if c.DigestDocs > 0 {
+			if c.DigestBeforeDocs > 0 {
+				fmt.Fprintf(a.stdout, ", %d docs digested just before the BACKUP", c.DigestBeforeDocs)
+			}
+			if c.DigestDocs > 0 && c.DigestBeforeDocs > 0 {
+				fmt.Fprintf(a.stdout, ", %d right after it", c.DigestDocs)
+			} else if c.DigestDocs > 0 {
 				fmt.Fprintf(a.stdout, ", %d docs digested right after the BACKUP", c.DigestDocs)
+			}
+			if c.ChangedDuringBackup {
+				fmt.Fprintf(a.stdout, " (changed during the BACKUP)")
 			}
 			fmt.Fprintf(a.stdout, "; live collection at plan time: %d docs\n", c.LiveDocs)
 		}

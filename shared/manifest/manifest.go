@@ -182,10 +182,23 @@ type Collection struct {
 	// document ("docsum-sha256:...", solr.Client.Digest), read right after the BACKUP
 	// completed; DigestDocs is the number of documents it covers. Empty in manifests
 	// written before digests were recorded: a drill then compares doc counts only.
-	Digest     string             `json:"digest,omitempty"`
-	DigestDocs int64              `json:"digestDocs,omitempty"`
-	Objects    []store.ObjectInfo `json:"objects"`
-	Bytes      int64              `json:"bytes"`
+	Digest     string `json:"digest,omitempty"`
+	DigestDocs int64  `json:"digestDocs,omitempty"`
+	// DigestBefore and DigestBeforeDocs are the same digest read just before the BACKUP
+	// was submitted, after a hard commit (empty in manifests written before it was
+	// read). When they differ from Digest and DigestDocs the documents changed during
+	// the BACKUP: the backup holds the state of some commit in between, which no read
+	// saw, and a restore is checked against both ends.
+	DigestBefore     string             `json:"digestBefore,omitempty"`
+	DigestBeforeDocs int64              `json:"digestBeforeDocs,omitempty"`
+	Objects          []store.ObjectInfo `json:"objects"`
+	Bytes            int64              `json:"bytes"`
+}
+
+// ChangedDuringBackup reports whether the digests read before and after the
+// collection's BACKUP differ (false when no digest was read before it).
+func (c Collection) ChangedDuringBackup() bool {
+	return c.DigestBefore != "" && (c.DigestBefore != c.Digest || c.DigestBeforeDocs != c.DigestDocs)
 }
 
 // Shard of a collection at backup time.

@@ -110,11 +110,15 @@ type CollectionPlan struct {
 	Target     string `json:"target"`     // Collection + suffix
 	// What the backup recorded: Docs is the live collection's doc count at plan time,
 	// DigestDocs the documents the digest read right after the BACKUP covers.
-	Docs       int64              `json:"docs"`
-	Digest     string             `json:"digest,omitempty"`
-	DigestDocs int64              `json:"digestDocs,omitempty"`
-	Objects    []store.ObjectInfo `json:"objects"`
-	Bytes      int64              `json:"bytes"`
+	// DigestBefore and DigestBeforeDocs: the digest read just before the BACKUP; when
+	// it differs from Digest the documents changed during the BACKUP.
+	Docs             int64              `json:"docs"`
+	Digest           string             `json:"digest,omitempty"`
+	DigestDocs       int64              `json:"digestDocs,omitempty"`
+	DigestBefore     string             `json:"digestBefore,omitempty"`
+	DigestBeforeDocs int64              `json:"digestBeforeDocs,omitempty"`
+	Objects          []store.ObjectInfo `json:"objects"`
+	Bytes            int64              `json:"bytes"`
 	// RestoreName is the folder the backup is brought back into under the shared
 	// location (LocalDir here, Location for Solr); AsyncID the RESTORE's async id.
 	RestoreName string `json:"restoreName"`
@@ -362,6 +366,7 @@ func (e *Engine) planParts(p *Plan, m *manifest.Manifest, in PlanInput, refused 
 			}
 			name := "restore-" + solr.AsyncID(p.RestoreID, c.Collection)
 			cp := CollectionPlan{Collection: c.Collection, Target: target, Docs: c.Docs, Digest: c.Digest, DigestDocs: c.DigestDocs,
+				DigestBefore: c.DigestBefore, DigestBeforeDocs: c.DigestBeforeDocs,
 				Objects: c.Objects, Bytes: c.Bytes, RestoreName: name, Location: e.Cfg.Solr.Location,
 				LocalDir: filepath.Join(local, name), AsyncID: solr.AsyncID(p.RestoreID, target), DocsBefore: -1}
 			if len(cp.Objects) == 0 {
