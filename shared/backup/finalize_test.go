@@ -50,7 +50,7 @@ func fullResults(t *testing.T, e *Engine, id string) Results {
 
 func latestID(t *testing.T, e *Engine) string {
 	t.Helper()
-	lt, err := ReadLatest(context.Background(), e.Store, e.Layout)
+	lt, err := manifest.ReadLatest(context.Background(), e.Store, e.Layout)
 	if err != nil {
 		return ""
 	}
@@ -111,7 +111,7 @@ func TestFinalizeStatus(t *testing.T) {
 			if tt.reason != "" && !strings.Contains(strings.Join(m.Reasons, "\n"), tt.reason) {
 				t.Fatalf("reasons %v do not mention %q", m.Reasons, tt.reason)
 			}
-			stored, err := ReadManifest(ctx, e.Store, e.Layout, "b1")
+			stored, err := manifest.Read(ctx, e.Store, e.Layout, "b1")
 			if err != nil || stored.Status != tt.want {
 				t.Fatalf("stored manifest: %v %+v", err, stored)
 			}

@@ -171,7 +171,7 @@ func TestWindowInTheWrongUnitFailsTheBackup(t *testing.T) {
 	if len(m.Reasons) == 0 || !strings.Contains(m.Reasons[0], "atlas_janus") || !strings.Contains(m.Reasons[0], "no rows") {
 		t.Fatalf("reasons %q: want one naming atlas_janus and the empty export", m.Reasons)
 	}
-	if _, err := ReadLatest(context.Background(), e.Store, e.Layout); !errors.Is(err, store.ErrNotFound) {
+	if _, err := manifest.ReadLatest(context.Background(), e.Store, e.Layout); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("latest moved: %v", err)
 	}
 }

@@ -191,7 +191,7 @@ func (e *Engine) FailedPlan(ctx context.Context, id string, trigger manifest.Tri
 // Finalized returns the backup's manifest when one was written (store.ErrNotFound
 // otherwise). Steps refuse to start work for a finalized backup.
 func (e *Engine) Finalized(ctx context.Context, id string) (*manifest.Manifest, error) {
-	return e.readManifest(ctx, id)
+	return manifest.Read(ctx, e.Store, e.Layout, id)
 }
 
 // FailureLines splits an error message into one reason per problem (errors.Join puts

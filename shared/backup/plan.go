@@ -133,7 +133,7 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 		return p, &PreflightFailed{Err: fmt.Errorf("backup store %s: %w", e.Store.URL(e.Layout.Backups()), err)}
 	}
 	if prev, err := e.loadPlan(ctx, id); err == nil {
-		if m, err := e.readManifest(ctx, id); err == nil && m.Status == manifest.Succeeded {
+		if m, err := manifest.Read(ctx, e.Store, e.Layout, id); err == nil && m.Status == manifest.Succeeded {
 			return prev, &ErrAlreadySucceeded{BackupID: id}
 		}
 		prev.Resumed = true
@@ -256,19 +256,6 @@ func (e *Engine) loadPlan(ctx context.Context, id string) (*Plan, error) {
 		return nil, fmt.Errorf("plan at %s names backup %q", key, p.BackupID)
 	}
 	return &p, nil
-}
-
-func (e *Engine) readManifest(ctx context.Context, id string) (*manifest.Manifest, error) {
-	rc, err := e.Store.Get(ctx, e.Layout.Manifest(id))
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("read manifest %s: %w", id, err)
-	}
-	return manifest.Unmarshal(b)
 }
 
 // AtlasBudget bounds what the plan asks Atlas (a few requests); AtlasRequest bounds each.

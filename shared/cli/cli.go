@@ -466,7 +466,7 @@ func (a *app) list(ctx context.Context, args []string) int {
 		}
 	}
 	sort.Strings(ids)
-	latest, _ := backup.ReadLatest(ctx, set.Store, set.Layout)
+	latest, _ := manifest.ReadLatest(ctx, set.Store, set.Layout)
 	type row struct {
 		BackupID   string          `json:"backupId"`
 		Status     manifest.Status `json:"status"`
@@ -478,12 +478,12 @@ func (a *app) list(ctx context.Context, args []string) int {
 	}
 	var rows []row
 	for _, id := range ids {
-		m, err := backup.ReadManifest(ctx, set.Store, set.Layout, id)
+		m, err := manifest.Read(ctx, set.Store, set.Layout, id)
 		if err != nil {
 			a.errorf("manifest %s: %v", id, err)
 			continue
 		}
-		d, _ := backup.ReadDrill(ctx, set.Store, set.Layout, id)
+		d, _ := manifest.ReadDrill(ctx, set.Store, set.Layout, id)
 		rows = append(rows, row{m.BackupID, m.Status, m.StartedAt, m.FinishedAt, m.Trigger.Source, latest != nil && latest.BackupID == id, d})
 	}
 	if a.output == "json" {
@@ -519,7 +519,7 @@ func (a *app) oneID(args []string, cmd string) (string, bool) {
 }
 
 func (a *app) manifest(ctx context.Context, set *clients.Set, id string) (*manifest.Manifest, int) {
-	m, err := backup.ReadManifest(ctx, set.Store, set.Layout, id)
+	m, err := manifest.Read(ctx, set.Store, set.Layout, id)
 	if errors.Is(err, store.ErrNotFound) {
 		a.errorf("backup %s not found: no manifest at %s", id, set.Store.URL(set.Layout.Manifest(id)))
 		return nil, ExitNotFound

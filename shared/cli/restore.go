@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/lock"
+	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/restore"
 )
 
@@ -120,7 +120,7 @@ func (a *app) runRestore(ctx context.Context, in restore.PlanInput) int {
 	}
 	defer set.Close()
 	if in.BackupID == "latest" {
-		lt, err := backup.ReadLatest(ctx, set.Store, set.Layout)
+		lt, err := manifest.ReadLatest(ctx, set.Store, set.Layout)
 		if err != nil {
 			a.errorf("latest: %v", err)
 			return ExitNotFound

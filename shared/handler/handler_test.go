@@ -311,7 +311,7 @@ func TestHandlerErrorTypes(t *testing.T) {
 	if err != nil || out.Status != manifest.Failed || len(out.Reasons) != 1 || !strings.HasPrefix(out.Reasons[0], "SolrBackupFailed: solr backup: edge_index") {
 		t.Fatalf("finalize failure: %+v %v", out, err)
 	}
-	m, err := backup.ReadManifest(ctx, h.Engine.Store, h.Engine.Layout, id)
+	m, err := manifest.Read(ctx, h.Engine.Store, h.Engine.Layout, id)
 	if err != nil || m.Status != manifest.Failed || m.Trigger.Source != "schedule" {
 		t.Fatalf("manifest %+v %v", m, err)
 	}

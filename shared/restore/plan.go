@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/archive"
-	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/hostpath"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
@@ -262,7 +261,7 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	if err := e.Store.Check(ctx); err != nil {
 		return p, &PreflightFailed{Err: fmt.Errorf("backup store %s: %w", e.Store.URL(e.Layout.Backups()), err)}
 	}
-	m, err := backup.ReadManifest(ctx, e.Store, e.Layout, in.BackupID)
+	m, err := manifest.Read(ctx, e.Store, e.Layout, in.BackupID)
 	if errors.Is(err, store.ErrNotFound) {
 		return p, &BackupNotFound{BackupID: in.BackupID, Manifest: e.Store.URL(e.Layout.Manifest(in.BackupID))}
 	}
