@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
@@ -41,11 +43,13 @@ func (e *Engine) Run(ctx context.Context, in PlanInput) (*manifest.Manifest, err
 	}
 
 	var (
-		mu  sync.Mutex
-		r   = Results{Hooks: pre}
-		wg  sync.WaitGroup
-		sem = make(chan struct{}, e.Cfg.Concurrency)
+		mu sync.Mutex
+		r  = Results{Hooks: pre}
+		g  errgroup.Group
 	)
+	// Every part runs, whatever another one did (each failure is a reason of the
+	// manifest); none starts once ctx is done.
+	g.SetLimit(e.Cfg.Concurrency)
 	fail := func(part, name string, err error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -62,17 +66,12 @@ func (e *Engine) Run(ctx context.Context, in PlanInput) (*manifest.Manifest, err
 		e.emit(Event{BackupID: p.BackupID, Part: part, Name: name, Phase: "failed", Message: err.Error()})
 	}
 	spawn := func(fn func()) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
+		g.Go(func() error {
+			if ctx.Err() == nil {
+				fn()
 			}
-			defer func() { <-sem }()
-			fn()
-		}()
+			return nil
+		})
 	}
 	for _, t := range p.Tables {
 		spawn(func() {
@@ -108,7 +107,7 @@ func (e *Engine) Run(ctx context.Context, in PlanInput) (*manifest.Manifest, err
 		r.Config = cfg
 		mu.Unlock()
 	})
-	wg.Wait()
+	_ = g.Wait() // the parts report through fail
 	if ctx.Err() != nil {
 		// Interrupted: leave no manifest, so the next run resumes this backup.
 		return nil, fmt.Errorf("backup %s interrupted; run the same command again to resume it: %w", p.BackupID, ctx.Err())

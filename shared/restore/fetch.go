@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/atlas-backup/atlas-backup/shared/config"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
@@ -93,32 +95,30 @@ func (e *Engine) distCpIn(prefix, dir string) ([][]string, error) {
 	return [][]string{rm, mk, cp}, nil
 }
 
-// verifyObjects re-reads every object and checks its size and SHA-256.
+// verifyObjects re-reads every object and checks its size and SHA-256, at most
+// Cfg.Concurrency at once. Every object is checked; the error joins every problem.
 func (e *Engine) verifyObjects(ctx context.Context, objs []store.ObjectInfo) error {
 	n := e.Cfg.Concurrency
 	if n < 1 {
 		n = 1
 	}
-	sem := make(chan struct{}, n)
 	var (
-		wg   sync.WaitGroup
+		g    errgroup.Group
 		mu   sync.Mutex
 		errs []error
 	)
+	g.SetLimit(n)
 	for _, o := range objs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
+		g.Go(func() error {
 			if err := store.VerifyObject(ctx, e.Store, o); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait() // the problems are in errs
 	return errors.Join(errs...)
 }
 

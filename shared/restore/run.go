@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/atlas-backup/atlas-backup/shared/archive"
 	"github.com/atlas-backup/atlas-backup/shared/config"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
@@ -249,14 +251,14 @@ func (e *Engine) restoreParts(ctx context.Context, p *Plan, r *Report) error {
 	var (
 		stop  atomic.Bool
 		mu    sync.Mutex
-		wg    sync.WaitGroup
+		g     errgroup.Group
 		first error
 		n     = e.Cfg.Concurrency
 	)
 	if n < 1 {
 		n = 1
 	}
-	sem := make(chan struct{}, n)
+	g.SetLimit(n)
 	fail := func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -274,18 +276,15 @@ func (e *Engine) restoreParts(ctx context.Context, p *Plan, r *Report) error {
 		mu.Unlock()
 	}
 	// Slots are taken in plan order (tables, whose Import and check take longest, first).
+	// A part's error goes to fail (first kept, stop set), not to the group: a drill's
+	// mismatch must not stop the others.
 	spawn := func(i int, fn func(pr *PartResult) error) {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+		if ctx.Err() != nil {
 			return
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
+		g.Go(func() error {
 			if stop.Load() || ctx.Err() != nil {
-				return
+				return nil
 			}
 			var pr PartResult
 			mu.Lock()
@@ -303,7 +302,8 @@ func (e *Engine) restoreParts(ctx context.Context, p *Plan, r *Report) error {
 			mu.Lock()
 			r.Parts[i] = pr
 			mu.Unlock()
-		}()
+			return nil
+		})
 	}
 	i := 0
 	for _, t := range p.Tables {
@@ -317,7 +317,7 @@ func (e *Engine) restoreParts(ctx context.Context, p *Plan, r *Report) error {
 	if p.Config != nil {
 		spawn(i, func(pr *PartResult) error { return e.restoreConfigPart(ctx, p, pr, touch) })
 	}
-	wg.Wait()
+	_ = g.Wait() // the parts report through fail
 	if first == nil && ctx.Err() != nil {
 		first = fmt.Errorf("restore %s interrupted: %w", p.RestoreID, ctx.Err())
 	}
