@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hooks"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/store"
@@ -53,7 +54,7 @@ func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Ma
 		BackupID:      p.BackupID,
 		Cluster:       p.Cluster,
 		StartedAt:     p.StartedAt,
-		FinishedAt:    e.now(),
+		FinishedAt:    e.Now(),
 		AtlasVersion:  p.AtlasVersion,
 		TablesSource:  p.TablesSource,
 		Trigger:       p.Trigger,
@@ -101,13 +102,13 @@ func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Ma
 		return m, &StoreFailed{Err: fmt.Errorf("write manifest %s: %w", e.Store.URL(e.Layout.Manifest(p.BackupID)), err)}
 	}
 	e.releaseAsyncIDs(ctx, p)
-	ev := Event{BackupID: p.BackupID, Part: "finalize", Phase: "done", Message: fmt.Sprintf("%s: manifest %s", m.Status, e.Store.URL(e.Layout.Manifest(p.BackupID)))}
+	ev := engine.Event{BackupID: p.BackupID, Part: "finalize", Phase: "done", Message: fmt.Sprintf("%s: manifest %s", m.Status, e.Store.URL(e.Layout.Manifest(p.BackupID)))}
 	if m.Status != manifest.Succeeded {
 		ev.Phase = "failed"
-		e.emit(ev)
+		e.Emit(ev)
 		return m, nil
 	}
-	e.emit(ev)
+	e.Emit(ev)
 	if err := e.moveLatest(ctx, m); err != nil {
 		return m, &StoreFailed{Err: err}
 	}
@@ -197,10 +198,10 @@ const partHooksPre = "hooks-preBackup"
 
 // hookRunner runs the operator's hooks on the HBase runner.
 func (e *Engine) hookRunner(p *Plan) *hooks.Runner {
-	return &hooks.Runner{Runner: e.Runner, Poll: e.Poll, Now: e.Now,
+	return &hooks.Runner{Runner: e.Runner, Poll: e.Poll, Now: e.Clock,
 		Env: map[string]string{"ATLAS_BACKUP_CLUSTER": e.Cfg.Cluster, "ATLAS_BACKUP_ID": p.BackupID, "ATLAS_BACKUP_RUN_ID": p.BackupID},
 		Progress: func(phase, name, state, msg string) {
-			e.emit(Event{BackupID: p.BackupID, Part: "hook", Name: phase + " " + name, Phase: state, Message: msg})
+			e.Emit(engine.Event{BackupID: p.BackupID, Part: "hook", Name: phase + " " + name, Phase: state, Message: msg})
 		}}
 }
 

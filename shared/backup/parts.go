@@ -185,7 +185,7 @@ func (e *Engine) FailedPlan(ctx context.Context, id string, trigger manifest.Tri
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, &StoreFailed{Err: err}
 	}
-	return &Plan{BackupID: id, Cluster: e.Cfg.Cluster, StartedAt: e.now(), Trigger: trigger, AtlasVersion: "unknown"}, nil
+	return &Plan{BackupID: id, Cluster: e.Cfg.Cluster, StartedAt: e.Now(), Trigger: trigger, AtlasVersion: "unknown"}, nil
 }
 
 // Finalized returns the backup's manifest when one was written (store.ErrNotFound

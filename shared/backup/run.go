@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
@@ -63,7 +64,7 @@ func (e *Engine) Run(ctx context.Context, in PlanInput) (*manifest.Manifest, err
 			r.Incomplete = true
 			msg = err.Error() // it names the table already
 		}
-		e.emit(Event{BackupID: p.BackupID, Part: part, Name: name, Phase: "failed", Message: err.Error()})
+		e.Emit(engine.Event{BackupID: p.BackupID, Part: part, Name: name, Phase: "failed", Message: err.Error()})
 	}
 	spawn := func(fn func()) {
 		g.Go(func() error {
@@ -135,11 +136,10 @@ func (e *Engine) exportTable(ctx context.Context, p *Plan, t TablePlan) (manifes
 		}
 		return e.ExportShip(ctx, p, t, st)
 	}
-	polls := 0
+	report := e.Polling(engine.Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table})
 	st, err := runner.Wait(ctx, e.Runner, h, e.Poll, func(s runner.Status) {
-		polls++
-		if polls%5 == 1 && !s.State.Terminal() {
-			e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "polling", Message: string(s.State)})
+		if !s.State.Terminal() {
+			report(string(s.State))
 		}
 	})
 	if err != nil {
@@ -152,13 +152,8 @@ func (e *Engine) backupCollection(ctx context.Context, p *Plan, c CollectionPlan
 	if err := e.SolrSubmit(ctx, p, c); err != nil {
 		return manifest.Collection{}, err
 	}
-	polls := 0
-	st, err := e.Solr.Wait(ctx, c.AsyncID, e.SolrWait, func(s solr.Status) {
-		polls++
-		if polls%5 == 1 {
-			e.emit(Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "polling", Message: string(s.State)})
-		}
-	})
+	report := e.Polling(engine.Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection})
+	st, err := e.Solr.Wait(ctx, c.AsyncID, e.SolrWait, func(s solr.Status) { report(string(s.State)) })
 	if err != nil {
 		return manifest.Collection{}, &SolrBackupFailed{Err: fmt.Errorf("%s: %w", c.Collection, err)}
 	}

@@ -18,20 +18,6 @@ import (
 // existing without --yes, scratch names colliding, Atlas running).
 const ExitRefused = 4
 
-func (a *app) restoreProgress(ev restore.Event) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	what := ev.Part
-	if ev.Name != "" {
-		what += " " + ev.Name
-	}
-	line := fmt.Sprintf("%s %-34s %-9s %s", time.Now().Format("15:04:05"), what, ev.Phase, ev.Message)
-	if ev.Bytes > 0 {
-		line += fmt.Sprintf(" (%s)", humanBytes(ev.Bytes))
-	}
-	fmt.Fprintln(a.stderr, strings.TrimRight(line, " "))
-}
-
 type restoreOpts struct {
 	only, suffix, target *string
 	yes                  *bool
@@ -161,7 +147,7 @@ func (a *app) runRestore(ctx context.Context, in restore.PlanInput) int {
 		}
 	}
 	eng := set.RestoreEngine(log.With().Str("backupId", in.BackupID).Logger())
-	eng.Progress = a.restoreProgress
+	eng.Progress = a.progress(restoreColumn)
 	fmt.Fprintf(a.stderr, "%s of backup %s of cluster %s from %s\n", what, in.BackupID, cfg.Cluster, set.Store.URL(set.Layout.Backup(in.BackupID)))
 	var rep *restore.Report
 	if in.Drill {

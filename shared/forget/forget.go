@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/lock"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
@@ -169,7 +170,7 @@ func (e *Engine) scan(ctx context.Context) ([]*backupInfo, error) {
 		}
 		bi.objects = append(bi.objects, o)
 	}
-	be := &backup.Engine{Store: e.Store, Layout: e.Layout}
+	be := &backup.Engine{Core: engine.Core{Store: e.Store, Layout: e.Layout}}
 	var out []*backupInfo
 	for _, id := range ids {
 		bi := byID[id]
