@@ -387,7 +387,8 @@ func TestExportFilesShortOfTheJobsCount(t *testing.T) {
 	if err == nil || m.Status != manifest.Failed {
 		t.Fatalf("want FAILED: %v %s", err, m.Status)
 	}
-	if r := strings.Join(m.Reasons, "\n"); !strings.Contains(r, "hbase table atlas_janus: export incomplete: the Export job counted 12 rows but the export files hold 0") {
-		t.Fatalf("reasons %q", m.Reasons)
+	if r := strings.Join(m.Reasons, "\n"); !strings.Contains(r, "hbase table atlas_janus: export incomplete: the Export job counted 12 rows but the export files hold 0") ||
+		strings.Contains(r, "hbase atlas_janus: hbase table atlas_janus") {
+		t.Fatalf("reasons %q (the table named once)", m.Reasons)
 	}
 }

@@ -58,12 +58,12 @@ func (e *Engine) Run(ctx context.Context, in PlanInput) (*manifest.Manifest, err
 		if name == "" {
 			msg = fmt.Sprintf("%s: %v", part, err)
 		}
-		r.Failures = append(r.Failures, msg)
 		var inc *ExportIncomplete
 		if errors.As(err, &inc) {
 			r.Incomplete = true
 			msg = err.Error() // it names the table already
 		}
+		r.Failures = append(r.Failures, msg)
 		e.Emit(engine.Event{BackupID: p.BackupID, Part: part, Name: name, Phase: "failed", Message: err.Error()})
 	}
 	spawn := func(fn func()) {
