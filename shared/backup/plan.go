@@ -62,6 +62,14 @@ type TablePlan struct {
 	// as the shell prints them (hbase.ToStringBinary), looked for in the export.
 	Live       *manifest.Live `json:"live,omitempty"`
 	SampleRows []string       `json:"sampleRows,omitempty"`
+	// Method is hbase.method when planned (empty in older plans: export). With the
+	// snapshot method, Snapshot is the snapshot's name, Scratch the clone its rows,
+	// cells and digest are read from, CheckDir where that clone is exported; ExportDir
+	// receives ExportSnapshot's copy.
+	Method   string `json:"method,omitempty"`
+	Snapshot string `json:"snapshot,omitempty"`
+	Scratch  string `json:"scratch,omitempty"`
+	CheckDir string `json:"checkDir,omitempty"`
 }
 
 // CollectionPlan is one Solr collection to back up.
@@ -155,11 +163,17 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 		problems = append(problems, err)
 	}
 	for _, t := range tables {
-		p.Tables = append(p.Tables, TablePlan{
+		tp := TablePlan{
 			Table:     t,
 			ExportDir: strings.TrimRight(e.Cfg.HBase.ExportDir, "/") + "/" + id + "/" + store.TableSegment(t),
 			JobID:     runner.JobID(id, "export", t),
-		})
+		}
+		if e.Cfg.HBase.Method == hbase.MethodSnapshot {
+			if err := planSnapshot(&tp, e.Cfg.HBase.ExportDir, id); err != nil {
+				problems = append(problems, err)
+			}
+		}
+		p.Tables = append(p.Tables, tp)
 	}
 	for _, c := range e.Cfg.Solr.Collections {
 		p.Collections = append(p.Collections, CollectionPlan{

@@ -30,6 +30,9 @@ const doneHandle = "done:"
 // timestamp unit). After the Export the same job counts the live table's rows in that
 // window with RowCounter, on the cluster, for ExportShip to compare with the export.
 func (e *Engine) ExportSubmit(ctx context.Context, p *Plan, t TablePlan) (string, error) {
+	if t.snapshot() {
+		return e.snapshotSubmit(ctx, p, t)
+	}
 	start, end := t.bounds(p)
 	argv, err := hbase.ExportArgv(e.Cfg.HBase.Command, hbase.ExportOptions{
 		Table: t.Table, OutDir: t.ExportDir, Versions: e.Cfg.HBase.Versions,
@@ -110,7 +113,10 @@ func (e *Engine) ExportStatus(ctx context.Context, handle string) (runner.Status
 // export is *ExportIncomplete), and ships them into the store with size and checksum
 // per object.
 func (e *Engine) ExportShip(ctx context.Context, p *Plan, t TablePlan, st runner.Status) (manifest.Table, error) {
-	out := manifest.Table{Table: t.Table, Schema: t.Schema, ExportDir: t.ExportDir, Versions: e.Cfg.HBase.Versions, Window: t.Window}
+	if t.snapshot() {
+		return e.snapshotShip(ctx, p, t, st)
+	}
+	out := manifest.Table{Table: t.Table, Method: hbase.MethodExport, Schema: t.Schema, ExportDir: t.ExportDir, Versions: e.Cfg.HBase.Versions, Window: t.Window}
 	if t.Window == nil {
 		out.Window = &manifest.TableWindow{Unit: hbase.Milliseconds, Start: p.HBaseStartMs, End: p.HBaseEndMs, Note: "planned before windows were per table: ms, as given"}
 	}

@@ -179,6 +179,21 @@ type HBase struct {
 	Versions int `yaml:"versions" json:"versions"`
 	// Compress the export's SequenceFiles (default false: readable by every Import).
 	Compress bool `yaml:"compress" json:"compress"`
+	// Method is how a table is taken: export (HBase Export, the default) or snapshot
+	// (an HBase snapshot copied out with ExportSnapshot; see the README).
+	Method string `yaml:"method" json:"method"`
+	// Snapshot tunes the snapshot method's ExportSnapshot copies.
+	Snapshot Snapshot `yaml:"snapshot" json:"snapshot"`
+	// RootDir is the cluster's hbase.rootdir: where a restore of a snapshot backup
+	// copies the snapshot back with ExportSnapshot (required with method snapshot).
+	RootDir string `yaml:"rootDir" json:"rootDir,omitempty"`
+}
+
+// Snapshot bounds ExportSnapshot: Mappers map tasks (default 4), Bandwidth MB/s per
+// mapper (default 0: unlimited). EMR's documentation asks for both on a live cluster.
+type Snapshot struct {
+	Mappers   int `yaml:"mappers" json:"mappers"`
+	Bandwidth int `yaml:"bandwidth" json:"bandwidth"`
 }
 
 // Runner chooses where commands run.
@@ -238,7 +253,8 @@ var DefaultCollections = []string{"vertex_index", "edge_index", "fulltext_index"
 func Defaults() Config {
 	return Config{
 		Atlas:       Atlas{ConfDir: "/etc/atlas/conf"},
-		HBase:       HBase{Runner: Runner{Type: RunnerLocal}, Command: "hbase", Owner: "hbase", Versions: 2147483647},
+		HBase:       HBase{Runner: Runner{Type: RunnerLocal}, Command: "hbase", Owner: "hbase", Versions: 2147483647,
+			Method: hbase.MethodExport, Snapshot: Snapshot{Mappers: 4}},
 		Solr:        Solr{Collections: append([]string(nil), DefaultCollections...), Timeout: Duration(2 * time.Hour)},
 		Concurrency: 3,
 		Retention:   Retention{FailedGrace: Duration(retention.DefaultGrace)},
@@ -466,6 +482,23 @@ func (c *Config) Validate() error {
 	}
 	if c.HBase.Versions < 1 {
 		bad("hbase.versions", "must be at least 1, got %d", c.HBase.Versions)
+	}
+	if check("hbase.method", hbase.ValidateMethod(c.HBase.Method)) && c.HBase.Method == hbase.MethodSnapshot {
+		if c.HBase.RootDir == "" {
+			bad("hbase.rootDir", "must be set with hbase.method snapshot: the cluster's hbase.rootdir, where a restore copies the snapshot back (hdfs://... or an absolute path)")
+		}
+		if c.HBase.ExportDir != "" && !strings.HasPrefix(c.HBase.ExportDir, "/") {
+			bad("hbase.method", "snapshot needs a local hbase.exportDir (an absolute path) for now: the snapshot copy to cluster storage and on to the store is not made yet")
+		}
+	}
+	if c.HBase.RootDir != "" {
+		check("hbase.rootDir", hbase.ValidatePath(c.HBase.RootDir))
+	}
+	if c.HBase.Snapshot.Mappers < 1 || c.HBase.Snapshot.Mappers > 1000 {
+		bad("hbase.snapshot.mappers", "must be 1-1000, got %d", c.HBase.Snapshot.Mappers)
+	}
+	if c.HBase.Snapshot.Bandwidth < 0 || c.HBase.Snapshot.Bandwidth > 100000 {
+		bad("hbase.snapshot.bandwidth", "must be 0 (unlimited) to 100000 MB/s per mapper, got %d", c.HBase.Snapshot.Bandwidth)
 	}
 
 	// solr

@@ -100,7 +100,14 @@ type Consistency struct {
 
 // Table is one exported HBase table.
 type Table struct {
-	Table     string       `json:"table"`
+	Table string `json:"table"`
+	// Method is how the table was taken: "export" (HBase Export: SequenceFiles that
+	// Import reads) or "snapshot" (an HBase snapshot and its HFiles, copied with
+	// ExportSnapshot; restored with clone_snapshot or restore_snapshot). Empty in
+	// manifests written before it was recorded: export.
+	Method string `json:"method,omitempty"`
+	// Snapshot is the snapshot's name in the stored copy (method snapshot).
+	Snapshot  string       `json:"snapshot,omitempty"`
 	Schema    hbase.Schema `json:"schema"`
 	ExportDir string       `json:"exportDir"`
 	// Rows and Cells are read from the exported files; Counters from the job output.
@@ -124,6 +131,9 @@ type Table struct {
 	Objects  []store.ObjectInfo `json:"objects"`
 	Bytes    int64              `json:"bytes"`
 }
+
+// IsSnapshot reports whether the table was taken with the snapshot method.
+func (t Table) IsSnapshot() bool { return t.Method == hbase.MethodSnapshot }
 
 // TableWindow is one table's Export time window.
 type TableWindow struct {

@@ -367,7 +367,8 @@ public final class Shell {
 
   static final Set<String> COMMANDS = Set.of("describe", "desc", "create", "disable", "enable",
       "drop", "truncate", "count", "scan", "exists", "list", "is_enabled", "is_disabled", "version",
-      "status", "whoami");
+      "status", "whoami", "snapshot", "list_snapshots", "delete_snapshot", "clone_snapshot",
+      "restore_snapshot");
 
   private Object dispatch(String cmd, List<Object> args) throws Exception {
     switch (cmd) {
@@ -424,6 +425,26 @@ public final class Shell {
       case "whoami":
         out.println(org.apache.hadoop.security.UserGroupInformation.getCurrentUser());
         return null;
+      // snapshots: as HBase 2.5's commands/{snapshot,list_snapshots,delete_snapshot,
+      // clone_snapshot,restore_snapshot}.rb call Admin
+      case "snapshot":
+        admin().snapshot(str(args, 1), TableName.valueOf(str(args, 0)));
+        return null;
+      case "list_snapshots":
+        return listSnapshots(args.isEmpty() ? ".*" : str(args, 0));
+      case "delete_snapshot":
+        admin().deleteSnapshot(str(args, 0));
+        return null;
+      case "clone_snapshot":
+        try {
+          admin().cloneSnapshot(str(args, 0), TableName.valueOf(str(args, 1)));
+        } catch (TableExistsException e) {
+          throw new ShellError("RuntimeError", "Table already exists: " + str(args, 1) + "!");
+        }
+        return null;
+      case "restore_snapshot":
+        admin().restoreSnapshot(str(args, 0));
+        return null;
       default:
         throw new ShellError("NameError", "undefined method `" + cmd + "'");
     }
@@ -454,6 +475,22 @@ public final class Shell {
       out.println("Quota is disabled");
     }
     return null;
+  }
+
+  private Object listSnapshots(String regex) throws Exception {
+    out.println("SNAPSHOT  TABLE + CREATION TIME");
+    List<Object> names = new ArrayList<>();
+    for (org.apache.hadoop.hbase.client.SnapshotDescription d
+        : admin().listSnapshots(Pattern.compile(regex))) {
+      names.add(d.getName());
+      String created = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss Z")
+          .format(java.time.ZonedDateTime.ofInstant(
+              java.time.Instant.ofEpochMilli(d.getCreationTime() / 1000 * 1000),
+              java.time.ZoneId.systemDefault()));
+      out.println(" " + d.getName() + " " + d.getTableNameAsString() + " (" + created + ")");
+    }
+    out.println(names.size() + " row(s)");
+    return names;
   }
 
   private Object list(String regex) throws Exception {
