@@ -121,7 +121,7 @@ func (e *Engine) snapshotSteps(p *Plan, t TablePlan) ([][]string, error) {
 		return nil, err
 	}
 	if err := guarded(hbase.ExportSnapshotArgv(bin, hbase.ExportSnapshotOptions{Snapshot: t.Snapshot, CopyTo: t.ExportDir,
-		Mappers: e.Cfg.HBase.Snapshot.Mappers, Bandwidth: e.Cfg.HBase.Snapshot.Bandwidth})); err != nil {
+		Mappers: e.Cfg.HBase.Snapshot.Mappers, Bandwidth: e.Cfg.HBase.Snapshot.Bandwidth, NoChecksumVerify: !e.Cfg.HBase.Snapshot.VerifyChecksum})); err != nil {
 		return nil, err
 	}
 	if err := add(hbase.ShellStdinArgv(bin, del)); err != nil {

@@ -191,9 +191,14 @@ type HBase struct {
 
 // Snapshot bounds ExportSnapshot: Mappers map tasks (default 4), Bandwidth MB/s per
 // mapper (default 0: unlimited). EMR's documentation asks for both on a live cluster.
+// VerifyChecksum (default true) lets ExportSnapshot compare the file system checksums
+// of every copied file; false passes -no-checksum-verify (sizes are still compared),
+// for file systems whose checksums cannot be compared (the local stack: HBase writes
+// its HFiles without the local file system's .crc files).
 type Snapshot struct {
-	Mappers   int `yaml:"mappers" json:"mappers"`
-	Bandwidth int `yaml:"bandwidth" json:"bandwidth"`
+	Mappers        int  `yaml:"mappers" json:"mappers"`
+	Bandwidth      int  `yaml:"bandwidth" json:"bandwidth"`
+	VerifyChecksum bool `yaml:"verifyChecksum" json:"verifyChecksum"`
 }
 
 // Runner chooses where commands run.
@@ -254,7 +259,7 @@ func Defaults() Config {
 	return Config{
 		Atlas:       Atlas{ConfDir: "/etc/atlas/conf"},
 		HBase:       HBase{Runner: Runner{Type: RunnerLocal}, Command: "hbase", Owner: "hbase", Versions: 2147483647,
-			Method: hbase.MethodExport, Snapshot: Snapshot{Mappers: 4}},
+			Method: hbase.MethodExport, Snapshot: Snapshot{Mappers: 4, VerifyChecksum: true}},
 		Solr:        Solr{Collections: append([]string(nil), DefaultCollections...), Timeout: Duration(2 * time.Hour)},
 		Concurrency: 3,
 		Retention:   Retention{FailedGrace: Duration(retention.DefaultGrace)},

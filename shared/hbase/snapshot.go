@@ -190,6 +190,8 @@ type ExportSnapshotOptions struct {
 	// busy cluster: the copy competes with HBase for disks and network.
 	Mappers   int
 	Bandwidth int
+	// NoChecksumVerify passes -no-checksum-verify (file sizes are still compared).
+	NoChecksumVerify bool
 	// Owner (user[:group], optional) becomes the copied files' owner (-chuser/-chgroup):
 	// the hbase user must own what is copied into its root dir.
 	Owner string
@@ -197,7 +199,7 @@ type ExportSnapshotOptions struct {
 
 // ExportSnapshotArgv builds
 //
-//	bin org.apache.hadoop.hbase.snapshot.ExportSnapshot -snapshot S [-copy-from F] -copy-to T [-target N] [-mappers M] [-bandwidth B] [-chuser U [-chgroup G]]
+//	bin org.apache.hadoop.hbase.snapshot.ExportSnapshot -snapshot S [-copy-from F] -copy-to T [-target N] [-mappers M] [-bandwidth B] [-no-checksum-verify] [-chuser U [-chgroup G]]
 func ExportSnapshotArgv(bin string, o ExportSnapshotOptions) ([]string, error) {
 	if err := ValidateProgram(bin); err != nil {
 		return nil, fmt.Errorf("exportsnapshot argv: %w", err)
@@ -230,6 +232,9 @@ func ExportSnapshotArgv(bin string, o ExportSnapshotOptions) ([]string, error) {
 	}
 	if o.Bandwidth > 0 {
 		argv = append(argv, "-bandwidth", strconv.Itoa(o.Bandwidth))
+	}
+	if o.NoChecksumVerify {
+		argv = append(argv, "-no-checksum-verify")
 	}
 	if o.Owner != "" {
 		if err := ValidateOwner(o.Owner); err != nil {

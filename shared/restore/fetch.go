@@ -213,6 +213,7 @@ func (e *Engine) Fetch(ctx context.Context, p *Plan) error {
 // exports, check exports, Solr restore folders, the local staging folder (but not a
 // config target inside it unless the plan is a drill's).
 func (e *Engine) RemoveStaging(ctx context.Context, p *Plan) {
+	e.dropClusterSnapshots(ctx, p)
 	for _, t := range p.Tables {
 		for _, d := range []string{t.StageDir, t.CheckDir} {
 			if local(d) {

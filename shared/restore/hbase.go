@@ -39,7 +39,7 @@ type TableResult struct {
 // does not exist (as Plan found it). The families and their settings are the backup's;
 // splits are not recorded, so the table starts with one region.
 func (e *Engine) CreateTable(ctx context.Context, p *Plan, t TablePlan) error {
-	if t.Exists {
+	if t.Exists || t.snapshot() { // clone_snapshot makes the table with the snapshot's schema
 		return nil
 	}
 	script, err := hbase.CreateScript(t.Schema, t.Target)
@@ -62,6 +62,9 @@ func (e *Engine) CreateTable(ctx context.Context, p *Plan, t TablePlan) error {
 // hbase principal. Import writes every exported cell with its timestamp (Puts), so rows
 // already in the table stay: it merges.
 func (e *Engine) ImportSubmit(ctx context.Context, p *Plan, t TablePlan) (string, error) {
+	if t.snapshot() {
+		return e.snapshotImportSubmit(ctx, p, t)
+	}
 	argv, err := hbase.ImportArgv(e.Cfg.HBase.Command, t.Target, t.StageDir)
 	if err != nil {
 		return "", &BadInput{Err: err}
@@ -91,7 +94,7 @@ func (e *Engine) CheckSubmit(ctx context.Context, p *Plan, t TablePlan, imported
 	if imported.State != runner.StateSucceeded {
 		return "", &ImportFailed{Err: fmt.Errorf("import into %s %s: %s", t.Target, imported.State, failure(imported))}
 	}
-	if c, err := hbase.ParseCounters(imported.Output); err == nil {
+	if c, err := hbase.ParseCounters(imported.Output); err == nil && !t.snapshot() {
 		if n, ok := c.Raw["Map input records"]; ok && n != t.Rows {
 			return "", &CheckFailed{Err: fmt.Errorf("import into %s read %d rows from the export, the backup recorded %d", t.Target, n, t.Rows)}
 		}
@@ -186,7 +189,7 @@ func (e *Engine) CheckTable(ctx context.Context, p *Plan, t TablePlan, exported 
 	}
 	diff := fmt.Sprintf("the restored table %s holds %d rows, %d cells, %s; the backup recorded %d rows, %d cells, %s",
 		t.Target, stats.Rows, stats.Cells, stats.Digest, t.Rows, t.Cells, t.Digest)
-	if t.RowsBefore > 0 {
+	if t.RowsBefore > 0 && !t.snapshot() {
 		res.Warnings = append(res.Warnings, "merged into "+fmt.Sprint(t.RowsBefore)+" existing rows, so not comparable: "+diff)
 		e.emit(p, engine.Event{Part: "hbase", Name: t.Target, Phase: "warning", Message: res.Warnings[0]})
 		return res, nil

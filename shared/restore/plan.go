@@ -102,6 +102,14 @@ type TablePlan struct {
 	// CheckDir where the restored table is exported for the check.
 	StageDir string `json:"stageDir"`
 	CheckDir string `json:"checkDir"`
+	// Method is the backup's for this table (empty: export). With the snapshot method,
+	// Snapshot is the snapshot's name in the stored copy, ClusterSnapshot the name it is
+	// copied back into the cluster under (this restore's own, deleted after), and
+	// Overwrite says the target exists and is replaced with restore_snapshot (--yes).
+	Method          string `json:"method,omitempty"`
+	Snapshot        string `json:"snapshot,omitempty"`
+	ClusterSnapshot string `json:"clusterSnapshot,omitempty"`
+	Overwrite       bool   `json:"overwrite,omitempty"`
 }
 
 // CollectionPlan is one collection to restore.
@@ -345,7 +353,11 @@ func (e *Engine) planParts(p *Plan, m *manifest.Manifest, in PlanInput, refused 
 			if len(tp.Objects) == 0 {
 				refused.add("table %s: the manifest lists no exported objects", t.Table)
 			}
-			if len(t.Schema.Families) == 0 {
+			if t.IsSnapshot() {
+				if err := e.planSnapshot(p, t, &tp, refused); err != nil {
+					return err
+				}
+			} else if len(t.Schema.Families) == 0 {
 				refused.add("table %s: the manifest records no column families to recreate it from", t.Table)
 			}
 			p.Tables = append(p.Tables, tp)
@@ -419,6 +431,10 @@ func (e *Engine) inspectTables(ctx context.Context, p *Plan, refused *Refused) e
 			refused.add("table %s exists: the drill's scratch names must not collide with existing tables (choose another --suffix, or drop it if an earlier drill left it)", t.Target)
 			continue
 		}
+		if t.snapshot() && t.Target != t.Table {
+			refused.add("table %s exists: a snapshot is restored over an existing table only under the name it was taken of (restore_snapshot of %s); drop it, or choose another --suffix (clone_snapshot into a new table)", t.Target, t.Table)
+			continue
+		}
 		script, err := hbase.CountScript(t.Target)
 		if err != nil {
 			return err
@@ -444,6 +460,16 @@ func (e *Engine) inspectTables(ctx context.Context, p *Plan, refused *Refused) e
 		have, err := hbase.ParseDescribe(st.Output)
 		if err != nil {
 			return fmt.Errorf("hbase describe %s: %w", t.Target, err)
+		}
+		if t.snapshot() {
+			if !p.Yes {
+				refused.add("table %s exists (%d rows): a snapshot restore replaces it (restore_snapshot: its cells and schema become the backup's, rows written since are gone); --yes to replace it, or drop the table first (then clone_snapshot makes it anew)",
+					t.Target, t.RowsBefore)
+			} else {
+				t.Overwrite = true
+				p.Warnings = append(p.Warnings, fmt.Sprintf("table %s exists (%d rows): restore_snapshot replaces it with the backup's snapshot (cells and schema)", t.Target, t.RowsBefore))
+			}
+			continue
 		}
 		if missing := missingFamilies(t.Schema, have); len(missing) > 0 {
 			refused.add("table %s exists without the column families %s of the backup: Import cannot write them; drop the table first (it is then recreated from the backup's schema)",

@@ -342,7 +342,7 @@ func (e *Engine) waitJob(ctx context.Context, p *Plan, name, handle string) (run
 }
 
 func (e *Engine) restoreTable(ctx context.Context, p *Plan, t TablePlan, pr *PartResult, touch func()) error {
-	if !t.Exists {
+	if !t.Exists && !t.snapshot() {
 		touch()
 		if err := e.timed(pr, "create", func() error { return e.CreateTable(ctx, p, t) }); err != nil {
 			pr.Left = "may or may not exist: the create failed (check with `list`)"
@@ -351,7 +351,11 @@ func (e *Engine) restoreTable(ctx context.Context, p *Plan, t TablePlan, pr *Par
 		pr.Left = "created from the backup's schema, empty"
 	}
 	var imported runner.Status
-	err := e.timed(pr, "import", func() error {
+	phase := "import"
+	if t.snapshot() {
+		phase = "snapshot"
+	}
+	err := e.timed(pr, phase, func() error {
 		touch()
 		h, err := e.ImportSubmit(ctx, p, t)
 		if err != nil {
@@ -368,12 +372,20 @@ func (e *Engine) restoreTable(ctx context.Context, p *Plan, t TablePlan, pr *Par
 	})
 	if err != nil {
 		pr.Left = "partly imported: holds some of the backup's rows (Import writes as it goes); drop it, or import again"
-		if t.Exists {
+		switch {
+		case t.snapshot() && t.Overwrite:
+			pr.Left = fmt.Sprintf("held %d rows before; the snapshot copy or restore_snapshot failed: the table holds its old or the backup's cells (check with count), enabled again", t.RowsBefore)
+		case t.snapshot():
+			pr.Left = "the snapshot copy or clone_snapshot failed: the table does not exist, or is the complete clone (check with list); the copied snapshot was deleted"
+		case t.Exists:
 			pr.Left = fmt.Sprintf("held %d rows before; partly merged with the backup's rows", t.RowsBefore)
 		}
 		return err
 	}
 	pr.Left = "imported, not checked"
+	if t.snapshot() {
+		pr.Left = "made from the snapshot, not checked"
+	}
 	var res TableResult
 	err = e.timed(pr, "check", func() error {
 		h, err := e.CheckSubmit(ctx, p, t, imported)
