@@ -18,17 +18,17 @@ import (
 // The snapshot method (hbase.method: snapshot). One runner job per table, as the hbase
 // principal:
 //
-//  1. the leftovers of an interrupted run go (lenient shell: delete_snapshot, drop the
-//     scratch clone; absent ones are errors the lenient shell skips);
+//  1. on a resumed backup only, the leftovers of the interrupted run go (lenient shell:
+//     delete_snapshot, drop the scratch clone; absent ones are errors it skips);
 //  2. `snapshot` the table, `clone_snapshot` it into a scratch table;
 //  3. RowCounter on the live table with the plan's window (the cut in the table's
 //     unit): the live count, read apart from the snapshot;
 //  4. Export of the scratch clone, without a window, into CheckDir: the snapshot's
 //     rows, cells and cell digest are read from it (the drill's and restore's check
 //     export the restored table the same way and compare);
-//  5. drop the clone; ExportSnapshot the snapshot (its manifest and HFiles) into the
-//     table's export folder, with hbase.snapshot.mappers/bandwidth;
-//  6. delete_snapshot.
+//  5. ExportSnapshot the snapshot (its manifest and HFiles) into the table's export
+//     folder, with hbase.snapshot.mappers/bandwidth;
+//  6. drop the clone and delete_snapshot, in one shell.
 //
 // Every step after the snapshot runs under hbase.GuardArgv: when it fails, the snapshot
 // and the clone are deleted on the runner host before the job ends. The export folder
@@ -97,13 +97,13 @@ func (e *Engine) snapshotSteps(p *Plan, t TablePlan) ([][]string, error) {
 	}
 	snap, err1 := hbase.SnapshotScript(t.Table, t.Snapshot)
 	clone, err2 := hbase.CloneSnapshotScript(t.Snapshot, t.Scratch)
-	drop, err3 := hbase.DisableDropScript(t.Scratch)
-	del, err4 := hbase.DeleteSnapshotScript(t.Snapshot)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
+	if err := errors.Join(err1, err2); err != nil {
 		return nil, err
 	}
-	if err := add(hbase.LenientShellArgv(bin, cleanup)); err != nil {
-		return nil, err
+	if p.Resumed {
+		if err := add(hbase.LenientShellArgv(bin, cleanup)); err != nil {
+			return nil, err
+		}
 	}
 	if err := guarded(hbase.ShellStdinArgv(bin, snap+clone)); err != nil {
 		return nil, err
@@ -117,14 +117,12 @@ func (e *Engine) snapshotSteps(p *Plan, t TablePlan) ([][]string, error) {
 	if err := guarded(hbase.ExportArgv(bin, hbase.ExportOptions{Table: t.Scratch, OutDir: t.CheckDir, Versions: e.Cfg.HBase.Versions})); err != nil {
 		return nil, err
 	}
-	if err := guarded(hbase.ShellStdinArgv(bin, drop)); err != nil {
-		return nil, err
-	}
 	if err := guarded(hbase.ExportSnapshotArgv(bin, hbase.ExportSnapshotOptions{Snapshot: t.Snapshot, CopyTo: t.ExportDir,
 		Mappers: e.Cfg.HBase.Snapshot.Mappers, Bandwidth: e.Cfg.HBase.Snapshot.Bandwidth, NoChecksumVerify: !e.Cfg.HBase.Snapshot.VerifyChecksum})); err != nil {
 		return nil, err
 	}
-	if err := add(hbase.ShellStdinArgv(bin, del)); err != nil {
+	// cleanup is exactly "delete the snapshot, drop the clone": run it strictly (-n).
+	if err := guarded(hbase.ShellStdinArgv(bin, cleanup)); err != nil {
 		return nil, err
 	}
 	return steps, nil

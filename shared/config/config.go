@@ -257,8 +257,8 @@ var DefaultCollections = []string{"vertex_index", "edge_index", "fulltext_index"
 // Defaults returns a Config holding every default.
 func Defaults() Config {
 	return Config{
-		Atlas:       Atlas{ConfDir: "/etc/atlas/conf"},
-		HBase:       HBase{Runner: Runner{Type: RunnerLocal}, Command: "hbase", Owner: "hbase", Versions: 2147483647,
+		Atlas: Atlas{ConfDir: "/etc/atlas/conf"},
+		HBase: HBase{Runner: Runner{Type: RunnerLocal}, Command: "hbase", Owner: "hbase", Versions: 2147483647,
 			Method: hbase.MethodExport, Snapshot: Snapshot{Mappers: 4, VerifyChecksum: true}},
 		Solr:        Solr{Collections: append([]string(nil), DefaultCollections...), Timeout: Duration(2 * time.Hour)},
 		Concurrency: 3,

@@ -40,6 +40,25 @@ func TestParseValid(t *testing.T) {
 	}
 }
 
+func TestSnapshotMethodConfig(t *testing.T) {
+	c, err := Parse([]byte(valid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HBase.Method != "export" || c.HBase.Snapshot.Mappers != 4 || c.HBase.Snapshot.Bandwidth != 0 || !c.HBase.Snapshot.VerifyChecksum {
+		t.Errorf("defaults: method %q, snapshot %+v", c.HBase.Method, c.HBase.Snapshot)
+	}
+	in := strings.Replace(valid, "exportDir: hdfs://nn1:8020/backup/atlas",
+		"exportDir: /backup/atlas\n  method: snapshot\n  rootDir: hdfs:///apps/hbase/data\n  snapshot: {mappers: 8, bandwidth: 50, verifyChecksum: false}", 1)
+	c, err = Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HBase.Method != "snapshot" || c.HBase.RootDir != "hdfs:///apps/hbase/data" || c.HBase.Snapshot != (Snapshot{Mappers: 8, Bandwidth: 50}) {
+		t.Errorf("snapshot config: %q %q %+v", c.HBase.Method, c.HBase.RootDir, c.HBase.Snapshot)
+	}
+}
+
 func TestUnknownFieldRefused(t *testing.T) {
 	_, err := Parse([]byte(valid + "stroe: s3://typo\n"))
 	if err == nil || !strings.Contains(err.Error(), "stroe") {
@@ -73,6 +92,12 @@ func TestValidateNamesFieldAndRule(t *testing.T) {
 		{"spn with realm", "spn: HTTP/solr1.example.com", "spn: HTTP/solr1.example.com@EXAMPLE.COM", "solr.nodes[0].spn"},
 		{"location relative", "location: /mnt/solr-backup", "location: backups", "solr.location"},
 		{"location traversal", "location: /mnt/solr-backup", "location: /mnt/../etc", "solr.location"},
+		{"method unknown", "exportDir: hdfs://nn1:8020/backup/atlas", "exportDir: /backup/atlas\n  method: copytable", "hbase.method"},
+		{"snapshot without root dir", "exportDir: hdfs://nn1:8020/backup/atlas", "exportDir: /backup/atlas\n  method: snapshot", "hbase.rootDir"},
+		{"snapshot on cluster storage", "exportDir: hdfs://nn1:8020/backup/atlas", "exportDir: hdfs://nn1:8020/backup/atlas\n  method: snapshot\n  rootDir: hdfs:///apps/hbase/data", "hbase.method"},
+		{"root dir metachar", "exportDir: hdfs://nn1:8020/backup/atlas", "exportDir: /backup/atlas\n  method: snapshot\n  rootDir: '/apps/$(id)'", "hbase.rootDir"},
+		{"snapshot mappers", "exportDir: hdfs://nn1:8020/backup/atlas", "exportDir: /backup/atlas\n  snapshot: {mappers: 0}", "hbase.snapshot.mappers"},
+		{"snapshot bandwidth", "exportDir: hdfs://nn1:8020/backup/atlas", "exportDir: /backup/atlas\n  snapshot: {bandwidth: -1}", "hbase.snapshot.bandwidth"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

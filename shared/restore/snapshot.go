@@ -16,15 +16,14 @@ import (
 // root holding the snapshot's manifest and HFiles) and restored by one runner job as
 // the hbase principal:
 //
-//  1. a leftover of this restore's cluster snapshot goes (lenient shell);
-//  2. ExportSnapshot copies the staged snapshot into the cluster's root dir
+//  1. ExportSnapshot copies the staged snapshot into the cluster's root dir
 //     (hbase.rootDir) under this restore's own name (-target);
-//  3. clone_snapshot into the target (a new table: a drill's scratch name, or a table
+//  2. clone_snapshot into the target (a new table: a drill's scratch name, or a table
 //     that was dropped), or, for an existing table under its own name and only with
 //     --yes, disable, restore_snapshot, enable;
-//  4. delete_snapshot of the copied snapshot (the table keeps its HFiles).
+//  3. delete_snapshot of the copied snapshot (the table keeps its HFiles).
 //
-// Steps 2 and 3 run under hbase.GuardArgv: a failure deletes the copied snapshot (and
+// Steps 1 and 2 run under hbase.GuardArgv: a failure deletes the copied snapshot (and
 // enables the table again after a failed restore_snapshot). The check is the export's:
 // an Export of the restored table, without a window, whose rows, cells and digest must
 // equal what the backup read from its clone of the snapshot.
@@ -73,10 +72,6 @@ func (e *Engine) snapshotImportSteps(t TablePlan) ([][]string, error) {
 	if strings.HasPrefix(e.Cfg.HBase.RootDir, "hdfs://") {
 		owner = e.Cfg.HBase.Owner
 	}
-	pre, err := hbase.LenientShellArgv(bin, cleanup)
-	if err != nil {
-		return nil, err
-	}
 	cp, err := hbase.ExportSnapshotArgv(bin, hbase.ExportSnapshotOptions{Snapshot: t.Snapshot, CopyFrom: t.StageDir,
 		CopyTo: e.Cfg.HBase.RootDir, Target: t.ClusterSnapshot, Mappers: e.Cfg.HBase.Snapshot.Mappers,
 		Bandwidth: e.Cfg.HBase.Snapshot.Bandwidth, NoChecksumVerify: !e.Cfg.HBase.Snapshot.VerifyChecksum, Owner: owner})
@@ -100,7 +95,7 @@ func (e *Engine) snapshotImportSteps(t TablePlan) ([][]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return [][]string{pre, gcp, gsh, del}, nil
+	return [][]string{gcp, gsh, del}, nil
 }
 
 // snapshotImportSubmit is ImportSubmit for a snapshot table.
