@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
+	"github.com/atlas-backup/atlas-backup/shared/watchdog"
 )
 
 // Run takes one whole backup in-process (the CLI's path): Plan, then every table,
@@ -137,14 +139,27 @@ func (e *Engine) exportTable(ctx context.Context, p *Plan, t TablePlan) (manifes
 		return e.ExportShip(ctx, p, t, st)
 	}
 	polls := 0
-	st, err := runner.Wait(ctx, e.Runner, h, e.Poll, func(s runner.Status) {
+	what := "hbase export of " + t.Table
+	st, err := runner.WaitCheck(ctx, e.Runner, h, e.Poll, func(s runner.Status) {
 		polls++
 		if polls%5 == 1 && !s.State.Terminal() {
 			e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "polling", Message: string(s.State)})
 		}
-	})
+	}, e.HBaseDog.JobCheck(what, time.Duration(e.Cfg.HBase.Timeout), e.now))
 	if err != nil {
+		if ctx.Err() == nil {
+			e.cancelJob(ctx, p, t.Table, h)
+		}
+		var stalled *watchdog.Stalled
+		if errors.As(err, &stalled) {
+			return manifest.Table{}, err
+		}
 		return manifest.Table{}, &ExportFailed{Err: err}
+	}
+	if st.State == runner.StateFailed {
+		if perr := e.HBaseDog.ProbeFailure(ctx); perr != nil {
+			return manifest.Table{}, &ExportFailed{Err: fmt.Errorf("%s: job %s (exit %d) and %w: HBase is down? (%s)", t.Table, st.State, st.ExitCode, perr, st.Tail(4))}
+		}
 	}
 	return e.ExportShip(ctx, p, t, st)
 }
@@ -164,6 +179,20 @@ func (e *Engine) backupCollection(ctx context.Context, p *Plan, c CollectionPlan
 		return manifest.Collection{}, &SolrBackupFailed{Err: fmt.Errorf("%s: %w", c.Collection, err)}
 	}
 	return e.SolrShip(ctx, p, c, st)
+}
+
+// cancelJob ends a job the watchdog or a deadline gave up on, when the runner can, so
+// no job runs on behind a FAILED part.
+func (e *Engine) cancelJob(ctx context.Context, p *Plan, name, handle string) {
+	c, ok := e.Runner.(runner.Canceler)
+	if !ok {
+		return
+	}
+	if err := c.Cancel(ctx, handle); err != nil {
+		e.Log.Warn().Err(err).Str("job", handle).Msg("cancel job")
+		return
+	}
+	e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: name, Phase: "cancelled", Message: "job " + handle + " cancelled"})
 }
 
 // sortResults puts tables and collections in plan order, so manifests compare.
