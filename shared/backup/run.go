@@ -55,12 +55,17 @@ func (e *Engine) Run(ctx context.Context, in PlanInput) (*manifest.Manifest, err
 		if name == "" {
 			msg = fmt.Sprintf("%s: %v", part, err)
 		}
-		r.Failures = append(r.Failures, msg)
-		var inc *ExportIncomplete
+		var (
+			inc     *ExportIncomplete
+			stalled *watchdog.Stalled
+		)
 		if errors.As(err, &inc) {
 			r.Incomplete = true
-			msg = err.Error() // it names the table already
 		}
+		if errors.As(err, &stalled) {
+			r.Stalled = true
+		}
+		r.Failures = append(r.Failures, msg)
 		e.emit(Event{BackupID: p.BackupID, Part: part, Name: name, Phase: "failed", Message: err.Error()})
 	}
 	spawn := func(fn func()) {

@@ -39,13 +39,30 @@ func (w Watch) Observe(mark string, now time.Time) (Watch, time.Duration) {
 // they go on while nothing moves.
 var progressRe = regexp.MustCompile(`(?m)^.*(\bmap \d+% reduce \d+%|\bJob \S+ completed|^\s+[A-Za-z][A-Za-z0-9 _()/:.-]*=\d+\s*$|^atlas-backup: step \d+/\d+).*$`)
 
-// JobMark is the progress mark of a runner status: its state, step and the progress
-// lines of its output.
+// markLines is how many of the last progress lines make the mark: enough to hold a job's
+// counters block, few enough that a bounded output tail shifting under new noise lines
+// does not change it.
+const markLines = 40
+
+// JobMark is the progress mark of a runner status: its state, step and the last
+// progress lines of its output (time stamps removed, a line repeated in a row counted
+// once).
 func JobMark(st runner.Status) string {
+	var lines []string
+	for _, l := range progressRe.FindAllString(st.Output, -1) {
+		l = strings.TrimSpace(stripTime(l))
+		if n := len(lines); n > 0 && lines[n-1] == l {
+			continue
+		}
+		lines = append(lines, l)
+	}
+	if len(lines) > markLines {
+		lines = lines[len(lines)-markLines:]
+	}
 	h := sha256.New()
 	h.Write([]byte(string(st.State) + "\x00" + strconv.Itoa(st.StepIndex) + "\x00"))
-	for _, l := range progressRe.FindAllString(st.Output, -1) {
-		h.Write([]byte(strings.TrimSpace(stripTime(l)) + "\n"))
+	for _, l := range lines {
+		h.Write([]byte(l + "\n"))
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
