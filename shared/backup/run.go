@@ -162,8 +162,8 @@ func (e *Engine) exportTable(ctx context.Context, p *Plan, t TablePlan) (manifes
 		return manifest.Table{}, &ExportFailed{Err: err}
 	}
 	if st.State == runner.StateFailed {
-		if perr := e.HBaseDog.ProbeFailure(ctx); perr != nil {
-			return manifest.Table{}, &ExportFailed{Err: fmt.Errorf("%s: job %s (exit %d) and %w: HBase is down? (%s)", t.Table, st.State, st.ExitCode, perr, st.Tail(4))}
+		if err := e.HBaseDog.CheckFailed(ctx, what, fmt.Sprintf("job FAILED (exit %d: %s)", st.ExitCode, st.Tail(3))); err != nil {
+			return manifest.Table{}, err
 		}
 	}
 	return e.ExportShip(ctx, p, t, st)

@@ -269,8 +269,9 @@ func (h *Backup) ExportStatus(ctx context.Context, in ExportTask) (ExportTask, e
 		in.Done = true
 		return in, nil
 	case runner.StateFailed:
-		if perr := h.Engine.HBaseDog.ProbeFailure(ctx); perr != nil {
-			return in, &backup.ExportFailed{Err: fmt.Errorf("%s: job %s failed (exit %d) and %w: HBase is down? (%s)", in.Table, in.Handle, st.ExitCode, perr, tailLines(st.Output+"\n"+st.Message, 4, 1500))}
+		if err := h.Engine.HBaseDog.CheckFailed(ctx, "hbase export of "+in.Table,
+			fmt.Sprintf("job %s FAILED (exit %d: %s)", in.Handle, st.ExitCode, tailLines(st.Output+"\n"+st.Message, 3, 1500))); err != nil {
+			return in, err
 		}
 		return in, &backup.ExportFailed{Err: fmt.Errorf("%s: job %s failed (exit %d): %s", in.Table, in.Handle, st.ExitCode, tailLines(st.Output+"\n"+st.Message, 6, 2000))}
 	}

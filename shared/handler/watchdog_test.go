@@ -166,3 +166,34 @@ type downSolr struct{ backup.SolrAPI }
 func (downSolr) RequestStatus(context.Context, string) (solr.Status, error) {
 	return solr.Status{}, errors.New("all nodes: connection refused")
 }
+
+type failedRunner struct{ stuckRunner }
+
+func (r *failedRunner) Status(context.Context, string) (runner.Status, error) {
+	return runner.Status{State: runner.StateFailed, ExitCode: 1, StepIndex: 1, Output: "ConnectionLoss for /hbase/hbaseid"}, nil
+}
+
+// A job that failed while HBase does not answer: Stalled naming HBase; while HBase
+// answers: ExportFailed with the job's lines.
+func TestExportStatusFailedJobProbesHBase(t *testing.T) {
+	id := "20261125T151200Z-0a1b2c"
+	for _, tt := range []struct {
+		name     string
+		probeErr error
+		want     string
+	}{
+		{"HBase down", errors.New("the HBase master (znode /hbase/master, ZooKeeper zk1:2181) does not answer"), "Stalled"},
+		{"HBase answers", nil, "ExportFailed"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := fileEngine(t)
+			e.Runner = &failedRunner{}
+			e.HBaseDog = watchdog.Dog{NoProgress: time.Minute, Service: "HBase", Sleep: noSleep, Probe: func(context.Context) error { return tt.probeErr }}
+			putPlan(t, e, backup.Plan{BackupID: id, Cluster: "prod", Tables: []backup.TablePlan{{Table: "t1"}}})
+			_, err := (&Backup{Engine: e}).ExportStatus(context.Background(), ExportTask{BackupID: id, Table: "t1", Handle: "j1"})
+			if Kind(err) != tt.want || !strings.Contains(err.Error(), "ConnectionLoss") {
+				t.Fatalf("%v (%s), want %s with the job's lines", err, Kind(err), tt.want)
+			}
+		})
+	}
+}

@@ -34,10 +34,11 @@ func (w Watch) Observe(mark string, now time.Time) (Watch, time.Duration) {
 }
 
 // progressRe matches the lines of a job's output that show progress: MapReduce's
-// "map 42% reduce 0%" and "Job ... completed", counters ("Map input records=12"), the
+// "map 42% reduce 0%", "Job ... completed", a task starting, processing its split or
+// finishing (LocalJobRunner, YARN's client), counters ("Map input records=12"), the
 // runner's step lines. Client retries, ZooKeeper reconnects and warnings do not count:
 // they go on while nothing moves.
-var progressRe = regexp.MustCompile(`(?m)^.*(\bmap \d+% reduce \d+%|\bJob \S+ completed|^\s+[A-Za-z][A-Za-z0-9 _()/:.-]*=\d+\s*$|^atlas-backup: step \d+/\d+).*$`)
+var progressRe = regexp.MustCompile(`(?m)^.*(\bmap \d+% reduce \d+%|\bJob \S+ completed|\b(Starting|Finishing) task: |\bProcessing split: |\bTask:? '?attempt_\S+'? (is )?done|^\s+[A-Za-z][A-Za-z0-9 _()/:.-]*=\d+\s*$|^atlas-backup: step \d+/\d+).*$`)
 
 // markLines is how many of the last progress lines make the mark: enough to hold a job's
 // counters block, few enough that a bounded output tail shifting under new noise lines
@@ -109,14 +110,17 @@ func (d Dog) Check(ctx context.Context, what string, idle time.Duration) error {
 	return &Stalled{What: what, Idle: idle, Service: d.Service, Err: err}
 }
 
-// ProbeFailure runs the probe once more (with its retries) for a job that failed by
-// itself: its error says whether the service answers, nil when it does or there is no
-// probe.
-func (d Dog) ProbeFailure(ctx context.Context) error {
+// CheckFailed probes the service for a job that failed by itself (failed says how:
+// "job FAILED (exit 1)"): *Stalled when the service does not answer either (the job
+// failed because it is down), nil when it answers or there is no probe.
+func (d Dog) CheckFailed(ctx context.Context, what, failed string) error {
 	if d.Probe == nil {
 		return nil
 	}
-	return d.probe(ctx)
+	if err := d.probe(ctx); err != nil {
+		return &Stalled{What: what, Failed: failed, Service: d.Service, Err: err}
+	}
+	return nil
 }
 
 func (d Dog) probe(ctx context.Context) error {
@@ -157,12 +161,14 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Stalled: a running job showed no progress for Idle and the service it needs did not
-// answer its probe. The part fails (the state machine's Catch finalizes the backup as
-// FAILED); a plain re-run once the service is back resumes the backup.
+// Stalled: the service a job needs stopped answering while the job ran: the job showed
+// no progress for Idle, or it failed (Failed says how), and the service did not answer
+// its probe. The part fails and the backup is FAILED (the state machine's Catch
+// finalizes it so); a plain re-run once the service is back takes a new backup.
 type Stalled struct {
 	What    string
 	Idle    time.Duration
+	Failed  string
 	Service string
 	Err     error
 }
@@ -171,6 +177,9 @@ func (e *Stalled) Error() string {
 	svc := e.Service
 	if svc == "" {
 		svc = "the service"
+	}
+	if e.Failed != "" {
+		return fmt.Sprintf("%s: %s and %s: %s is down?", e.What, e.Failed, e.Err.Error(), svc)
 	}
 	return fmt.Sprintf("%s: no progress for %s and %s: %s is down?", e.What, e.Idle.Round(time.Second), e.Err.Error(), svc)
 }

@@ -51,6 +51,9 @@ func TestJobMark(t *testing.T) {
 		{"map progress", "2026-12-02 15:02:00,000 INFO mapreduce.Job:  map 42% reduce 0%\n", 1, true},
 		{"counters", "\t\tMap input records=1200\n", 1, true},
 		{"job done", "INFO mapreduce.Job: Job job_local1_0001 completed successfully\n", 1, true},
+		{"task starts", "2026-12-02T15:20:18,124 INFO  [LocalJobRunner Map Task Executor #0] mapred.LocalJobRunner: Starting task: attempt_local1094872144_0001_m_000000_0\n", 1, true},
+		{"split", "2026-12-02T15:20:18,196 INFO  [LocalJobRunner Map Task Executor #0] mapred.MapTask: Processing split: Split(tablename=atlas_janus, startrow=, endrow=@)\n", 1, true},
+		{"task done", "2026-12-02T15:20:18,798 INFO  [LocalJobRunner Map Task Executor #0] mapred.Task: Task 'attempt_local1094872144_0001_m_000000_0' done.\n", 1, true},
 		{"next step", "atlas-backup: step 3/3: hbase RowCounter\n", 2, true},
 	}
 	for _, tt := range tests {
@@ -250,5 +253,26 @@ func TestNames(t *testing.T) {
 		if err := ValidateZnodeParent(s); err == nil {
 			t.Errorf("znode %q accepted", s)
 		}
+	}
+}
+
+// A job that failed by itself while its service does not answer is Stalled too (the
+// backup is FAILED naming the service); with the service answering it is the job's own
+// failure (nil here).
+func TestCheckFailed(t *testing.T) {
+	down := errors.New("the HBase master (znode /hbase/master, ZooKeeper zk1:2181) does not answer: refused")
+	d := Dog{NoProgress: time.Minute, Service: "HBase", Sleep: noSleep, Probe: func(context.Context) error { return down }}
+	err := d.CheckFailed(context.Background(), "hbase export of t1", "job FAILED (exit 1: ...)")
+	want := "hbase export of t1: job FAILED (exit 1: ...) and the HBase master (znode /hbase/master, ZooKeeper zk1:2181) does not answer: refused: HBase is down?"
+	var s *Stalled
+	if !errors.As(err, &s) || err.Error() != want {
+		t.Fatalf("err %v\nwant %s", err, want)
+	}
+	d.Probe = func(context.Context) error { return nil }
+	if err := d.CheckFailed(context.Background(), "hbase export of t1", "job FAILED"); err != nil {
+		t.Fatalf("HBase answers: %v", err)
+	}
+	if err := (Dog{}).CheckFailed(context.Background(), "x", "job FAILED"); err != nil {
+		t.Fatalf("no probe: %v", err)
 	}
 }
