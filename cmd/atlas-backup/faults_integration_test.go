@@ -309,3 +309,51 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// stackPid reads a component's pid file under the stack's folder (kdc/krb5kdc.pid).
+func stackPid(t *testing.T, rel string) int {
+	t.Helper()
+	dir, err := stacktest.Dir(os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid < 2 || syscall.Kill(pid, 0) != nil {
+		t.Fatalf("%s: %q is no running process", rel, b)
+	}
+	return pid
+}
+
+// The KDC does not answer for the whole run (its process paused: connections open,
+// no reply, as a KDC behind a dead network path): the preflight's Kerberos login and
+// the hbase kinit fail, the backup is FAILED naming the KDC before anything is
+// exported; with the KDC back a plain re-run is SUCCEEDED. (Stopping and starting the
+// stack's KDC would make a fresh realm: that is the rotated-keytab case, not this.)
+func TestFaultKDCDown(t *testing.T) {
+	name := "kdc-down-for-the-whole-run"
+	cluster := uniqueCluster("fault-kdc")
+	exportDir := t.TempDir()
+	cfg := variant(t, cluster, func(m map[string]any) {
+		withoutAtlasREST(m)
+		sub(m, "hbase")["exportDir"] = exportDir
+	})
+	pid := stackPid(t, "kdc/krb5kdc.pid")
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGCONT) })
+	fault := time.Now()
+	cmd, stderr := startBackup(t, cfg)
+	code := waitExit(t, cmd, 15*time.Minute)
+	took := time.Since(fault)
+	_ = syscall.Kill(pid, syscall.SIGCONT)
+	id := afterFault(t, name, cluster, cfg, exportDir, code, stderr.String(), took, "cannot reach KDC", "kinit: Cannot contact any KDC")
+	if keys := s3Keys(t, "atlas/"+cluster+"/"+id+"/hbase/"); len(keys) > 0 {
+		t.Errorf("a backup whose KDC did not answer shipped exports: %v", keys)
+	}
+	rerun(t, name, cluster, cfg, id)
+}

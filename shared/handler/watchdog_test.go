@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/restore"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 	"github.com/atlas-backup/atlas-backup/shared/watchdog"
@@ -195,5 +198,26 @@ func TestExportStatusFailedJobProbesHBase(t *testing.T) {
 				t.Fatalf("%v (%s), want %s with the job's lines", err, Kind(err), tt.want)
 			}
 		})
+	}
+}
+
+// The restore's Import (Lambda path) has the same watchdog: no progress for
+// hbase.noProgress while HBase does not answer is Stalled, and the job is cancelled.
+func TestTableJobStatusWatchdog(t *testing.T) {
+	be := fileEngine(t)
+	clock := &fakeClock{t: time.Date(2026, 11, 25, 15, 0, 0, 0, time.UTC)}
+	r := &stuckRunner{output: "atlas-backup: step 2/2: hbase Import\n"}
+	e := &restore.Engine{Cfg: be.Cfg, Store: be.Store, Layout: be.Layout, Log: zerolog.Nop(), Runner: r, Now: clock.now,
+		HBaseDog: watchdog.Dog{NoProgress: time.Minute, Service: "HBase", Sleep: noSleep,
+			Probe: func(context.Context) error { return errors.New("the HBase master (...) does not answer") }}}
+	h := &Restore{Engine: e}
+	task := RestoreTask{RestoreItem: RestoreItem{RestoreID: "r20261125T153000Z-0d1e2f", Part: "hbase", Name: "atlas_janus"}, Phase: "import", Handle: "j1", Poll: h.jobPolicy().First()}
+	var err error
+	for i := 0; i < 4 && err == nil; i++ {
+		task, err = h.TableJobStatus(context.Background(), task)
+		clock.advance(30 * time.Second)
+	}
+	if Kind(err) != "Stalled" || !strings.Contains(err.Error(), "hbase import job of atlas_janus: no progress for 1m0s") || len(r.cancelled) != 1 {
+		t.Fatalf("%v (%s), cancelled %v", err, Kind(err), r.cancelled)
 	}
 }

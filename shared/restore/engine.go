@@ -17,6 +17,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 	"github.com/atlas-backup/atlas-backup/shared/store"
+	"github.com/atlas-backup/atlas-backup/shared/watchdog"
 )
 
 // SolrAPI is what a restore needs of a Solr Collections API client (*solr.Client).
@@ -52,6 +53,9 @@ type Engine struct {
 	// Progress, when set, sees every step event (the CLI prints them on stderr).
 	Progress func(Event)
 	Now      func() time.Time
+	// HBaseDog watches running Import and check-export jobs (clients.HBaseWatchdog); the
+	// zero value watches nothing.
+	HBaseDog watchdog.Dog
 	// Poll paces HBase job polling; SolrWait paces REQUESTSTATUS.
 	Poll     runner.Backoff
 	SolrWait solr.WaitOptions

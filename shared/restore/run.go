@@ -336,7 +336,34 @@ type doner interface {
 	Done(handle string) <-chan struct{}
 }
 
-func (e *Engine) waitJob(ctx context.Context, p *Plan, name, handle string) (runner.Status, error) {
+// waitJob waits for an Import or check-export job; with the HBase watchdog on (a probe
+// configured) it polls, so a job without progress while HBase does not answer ends with
+// *watchdog.Stalled (and is cancelled), as does a job that failed while HBase does not
+// answer.
+func (e *Engine) waitJob(ctx context.Context, p *Plan, what, name, handle string) (runner.Status, error) {
+	if e.HBaseDog.Enabled() {
+		polls := 0
+		st, err := runner.WaitCheck(ctx, e.Runner, handle, e.Poll, func(s runner.Status) {
+			polls++
+			if polls%5 == 1 && !s.State.Terminal() {
+				e.emit(p, Event{Part: "hbase", Name: name, Phase: "polling", Message: string(s.State)})
+			}
+		}, e.HBaseDog.JobCheck(what, time.Duration(e.Cfg.HBase.Timeout), e.now))
+		if err != nil {
+			if c, ok := e.Runner.(runner.Canceler); ok && ctx.Err() == nil {
+				if cerr := c.Cancel(ctx, handle); cerr != nil {
+					e.Log.Warn().Err(cerr).Str("job", handle).Msg("cancel job")
+				}
+			}
+			return st, err
+		}
+		if st.State == runner.StateFailed {
+			if err := e.HBaseDog.CheckFailed(ctx, what, fmt.Sprintf("job FAILED (exit %d: %s)", st.ExitCode, st.Tail(3))); err != nil {
+				return st, err
+			}
+		}
+		return st, nil
+	}
 	if d, ok := e.Runner.(doner); ok {
 		if ch := d.Done(handle); ch != nil {
 			e.emit(p, Event{Part: "hbase", Name: name, Phase: "polling", Message: "RUNNING"})
@@ -373,7 +400,7 @@ func (e *Engine) restoreTable(ctx context.Context, p *Plan, t TablePlan, pr *Par
 		if err != nil {
 			return err
 		}
-		imported, err = e.waitJob(ctx, p, t.Target, h)
+		imported, err = e.waitJob(ctx, p, "hbase import into "+t.Target, t.Target, h)
 		if err != nil {
 			return &ImportFailed{Err: fmt.Errorf("import into %s: %w", t.Target, err)}
 		}
@@ -396,7 +423,7 @@ func (e *Engine) restoreTable(ctx context.Context, p *Plan, t TablePlan, pr *Par
 		if err != nil {
 			return err
 		}
-		st, err := e.waitJob(ctx, p, t.Target, h)
+		st, err := e.waitJob(ctx, p, "hbase check export of "+t.Target, t.Target, h)
 		if err != nil {
 			return &CheckFailed{Err: fmt.Errorf("check export of %s: %w", t.Target, err)}
 		}
