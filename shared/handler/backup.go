@@ -85,7 +85,7 @@ type ExportTask struct {
 	Done     bool   `json:"done"`
 	Poll     Poll   `json:"poll"`
 	// Watch is the progress watchdog's memory between checks (hbase.noProgress).
-	Watch watchdog.Watch `json:"watch,omitempty"`
+	Watch watchdog.Watch `json:"watch,omitzero"`
 }
 
 // SolrTask is carried through a collection's submit → wait → status → ship loop.
@@ -97,7 +97,7 @@ type SolrTask struct {
 	Done       bool   `json:"done"`
 	Poll       Poll   `json:"poll"`
 	// Answered is when Solr last answered REQUESTSTATUS (solr.noAnswer).
-	Answered time.Time `json:"answered,omitempty"`
+	Answered time.Time `json:"answered,omitzero"`
 }
 
 // ConfigTask is carried through the config branch.

@@ -73,7 +73,7 @@ type RestoreTask struct {
 	Done         bool   `json:"done"`
 	Poll         Poll   `json:"poll"`
 	// Watch is the progress watchdog's memory between checks of an HBase job.
-	Watch watchdog.Watch `json:"watch,omitempty"`
+	Watch watchdog.Watch `json:"watch,omitzero"`
 }
 
 // RestorePartOutput is one part's outcome (the details are in the store).

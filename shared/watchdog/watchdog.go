@@ -17,7 +17,7 @@ import (
 // was first seen.
 type Watch struct {
 	Mark  string    `json:"mark,omitempty"`
-	Since time.Time `json:"since,omitempty"`
+	Since time.Time `json:"since,omitzero"`
 }
 
 // Observe records one poll's mark at now and returns the new watch and how long the
