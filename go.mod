@@ -20,6 +20,7 @@ require (
 	github.com/golang/snappy v1.0.0
 	github.com/jcmturner/gokrb5/v8 v8.4.4
 	github.com/rs/zerolog v1.35.1
+	golang.org/x/sync v0.25.0
 	google.golang.org/protobuf v1.36.12
 	gopkg.in/yaml.v3 v3.0.1
 )

@@ -411,6 +411,9 @@ func TestAtlasAcceptance(t *testing.T) {
 	}
 	pristine = backupID(t, r.stderr)
 	t.Logf("backup of the Atlas seed: %s", time.Since(t0).Round(100*time.Millisecond))
+	if strings.Contains(r.stderr, "hard commit before the BACKUP refused") || !strings.Contains(r.stderr, "committed and digested before the BACKUP") {
+		t.Errorf("the Solr collections were not committed and digested before their BACKUP:\n%s", lastN(r.stderr, 3000))
+	}
 	m := readManifest(t, cluster, pristine)
 	if m.AtlasVersion != "2.1.0" || m.Atlas == nil || !m.Atlas.Answered || m.Atlas.Version != "2.1.0" || m.Atlas.Status != "ACTIVE" {
 		t.Fatalf("atlasVersion %q, record %+v", m.AtlasVersion, m.Atlas)

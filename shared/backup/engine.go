@@ -8,14 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rs/zerolog"
-
-	"github.com/atlas-backup/atlas-backup/shared/atlas"
-	"github.com/atlas-backup/atlas-backup/shared/config"
-	"github.com/atlas-backup/atlas-backup/shared/runner"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
-	"github.com/atlas-backup/atlas-backup/shared/store"
-	"github.com/atlas-backup/atlas-backup/shared/watchdog"
 )
 
 // SolrAPI is what the engine needs of a Solr Collections API client (*solr.Client).
@@ -30,68 +24,15 @@ type SolrAPI interface {
 }
 
 // Engine runs backup steps for one cluster. Every dependency is injected; main wires it.
+// The ones a restore needs too are the embedded engine.Core's.
 type Engine struct {
-	Cfg    config.Config
-	Store  store.Store
-	Layout store.Layout
-	Runner runner.Runner
-	Solr   SolrAPI
-	// Atlas is the Atlas REST client (nil: atlas.url is not set): the plan records what
-	// Atlas answers (atlas.Record) and takes its version from it.
-	Atlas *atlas.Client
-	// HBaseKeytab is the keytab path kinit uses on the runner host (cfg.HBase.Keytab,
-	// or a 0600 copy of a Secrets Manager keytab for the local runner).
-	HBaseKeytab string
-	// Login, when set, logs in to the KDC as the Solr/Atlas client; its failure is a
-	// preflight problem (KDC unreachable, wrong keytab or principal).
-	Login func(ctx context.Context) error
-	// Log carries the backup id on every line (the caller adds it with With()).
-	Log zerolog.Logger
-	// Progress, when set, sees every step event (the CLI prints them on stderr).
-	Progress func(Event)
-	Now      func() time.Time
-	// HBaseDog watches running Export jobs (HBaseWatchdog(cfg) in the clients); the zero
-	// value watches nothing.
-	HBaseDog watchdog.Dog
-	// Poll paces HBase job polling; SolrWait paces REQUESTSTATUS.
-	Poll        runner.Backoff
-	SolrWait    solr.WaitOptions
+	engine.Core
+	Solr SolrAPI
+	// ToolVersion is recorded in the manifest (tool.version).
 	ToolVersion string
 	// SampleLimit bounds the plan's sample scan of each table (default
 	// hbase.SampleLimit rows).
 	SampleLimit int
-}
-
-// Event is one progress report.
-type Event struct {
-	BackupID string `json:"backupId"`
-	// Part: plan, hbase, solr, config, finalize.
-	Part string `json:"part"`
-	// Name: the table or collection, when the part has one.
-	Name string `json:"name,omitempty"`
-	// Phase: started, submitted, polling, shipping, shipped, done, failed.
-	Phase   string `json:"phase"`
-	Message string `json:"message,omitempty"`
-	Bytes   int64  `json:"bytes,omitempty"`
-}
-
-func (e *Engine) now() time.Time {
-	if e.Now != nil {
-		return e.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-func (e *Engine) emit(ev Event) {
-	lg := e.Log.Info()
-	if ev.Phase == "failed" {
-		lg = e.Log.Error()
-	}
-	lg.Str("part", ev.Part).Str("name", ev.Name).Str("phase", ev.Phase).
-		Int64("bytes", ev.Bytes).Msg(ev.Message)
-	if e.Progress != nil {
-		e.Progress(ev)
-	}
 }
 
 // NewBackupID makes an id that sorts by time: 20261125T151200Z-a1b2c3.

@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hooks"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/store"
@@ -58,7 +58,7 @@ func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Ma
 		BackupID:      p.BackupID,
 		Cluster:       p.Cluster,
 		StartedAt:     p.StartedAt,
-		FinishedAt:    e.now(),
+		FinishedAt:    e.Now(),
 		AtlasVersion:  p.AtlasVersion,
 		TablesSource:  p.TablesSource,
 		Trigger:       p.Trigger,
@@ -106,13 +106,13 @@ func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Ma
 		return m, &StoreFailed{Err: fmt.Errorf("write manifest %s: %w", e.Store.URL(e.Layout.Manifest(p.BackupID)), err)}
 	}
 	e.releaseAsyncIDs(ctx, p)
-	ev := Event{BackupID: p.BackupID, Part: "finalize", Phase: "done", Message: fmt.Sprintf("%s: manifest %s", m.Status, e.Store.URL(e.Layout.Manifest(p.BackupID)))}
+	ev := engine.Event{BackupID: p.BackupID, Part: "finalize", Phase: "done", Message: fmt.Sprintf("%s: manifest %s", m.Status, e.Store.URL(e.Layout.Manifest(p.BackupID)))}
 	if m.Status != manifest.Succeeded {
 		ev.Phase = "failed"
-		e.emit(ev)
+		e.Emit(ev)
 		return m, nil
 	}
-	e.emit(ev)
+	e.Emit(ev)
 	if err := e.moveLatest(ctx, m); err != nil {
 		return m, &StoreFailed{Err: err}
 	}
@@ -182,7 +182,7 @@ func (e *Engine) checkObjects(ctx context.Context, m *manifest.Manifest) []strin
 
 func (e *Engine) moveLatest(ctx context.Context, m *manifest.Manifest) error {
 	key := e.Layout.Latest()
-	if cur, err := ReadLatest(ctx, e.Store, e.Layout); err == nil && cur.FinishedAt.After(m.FinishedAt) {
+	if cur, err := manifest.ReadLatest(ctx, e.Store, e.Layout); err == nil && cur.FinishedAt.After(m.FinishedAt) {
 		return nil // a newer backup already holds the pointer
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("read latest: %w", err)
@@ -197,67 +197,15 @@ func (e *Engine) moveLatest(ctx context.Context, m *manifest.Manifest) error {
 	return nil
 }
 
-// ReadLatest reads the `latest` pointer.
-func ReadLatest(ctx context.Context, st store.Store, l store.Layout) (*manifest.Latest, error) {
-	rc, err := st.Get(ctx, l.Latest())
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	var lt manifest.Latest
-	if err := json.NewDecoder(io.LimitReader(rc, 1<<20)).Decode(&lt); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", st.URL(l.Latest()), err)
-	}
-	return &lt, nil
-}
-
-// ReadManifest reads one backup's manifest.
-func ReadManifest(ctx context.Context, st store.Store, l store.Layout, id string) (*manifest.Manifest, error) {
-	e := &Engine{Store: st, Layout: l}
-	return e.readManifest(ctx, id)
-}
-
-// WriteDrill records a drill's result beside the backup's manifest.
-func WriteDrill(ctx context.Context, st store.Store, l store.Layout, d manifest.Drill) error {
-	if err := store.ValidateComponent(d.BackupID); err != nil {
-		return fmt.Errorf("drill record: backup id: %w", err)
-	}
-	if len(d.Problems) > 5 {
-		d.Problems = append(d.Problems[:5:5], fmt.Sprintf("... and %d more", len(d.Problems)-5))
-	}
-	b, err := json.MarshalIndent(d, "", "  ")
-	if err != nil {
-		return fmt.Errorf("drill record: %w", err)
-	}
-	if _, err := st.Put(ctx, l.Drill(d.BackupID), bytes.NewReader(append(b, '\n'))); err != nil {
-		return fmt.Errorf("write drill record %s: %w", st.URL(l.Drill(d.BackupID)), err)
-	}
-	return nil
-}
-
-// ReadDrill reads the newest drill's result of a backup (store.ErrNotFound: never drilled).
-func ReadDrill(ctx context.Context, st store.Store, l store.Layout, id string) (*manifest.Drill, error) {
-	rc, err := st.Get(ctx, l.Drill(id))
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	var d manifest.Drill
-	if err := json.NewDecoder(io.LimitReader(rc, 1<<20)).Decode(&d); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", st.URL(l.Drill(id)), err)
-	}
-	return &d, nil
-}
-
 // partHooksPre keeps the preBackup hooks' results for Finalize.
 const partHooksPre = "hooks-preBackup"
 
 // hookRunner runs the operator's hooks on the HBase runner.
 func (e *Engine) hookRunner(p *Plan) *hooks.Runner {
-	return &hooks.Runner{Runner: e.Runner, Poll: e.Poll, Now: e.Now,
+	return &hooks.Runner{Runner: e.Runner, Poll: e.Poll, Now: e.Clock,
 		Env: map[string]string{"ATLAS_BACKUP_CLUSTER": e.Cfg.Cluster, "ATLAS_BACKUP_ID": p.BackupID, "ATLAS_BACKUP_RUN_ID": p.BackupID},
 		Progress: func(phase, name, state, msg string) {
-			e.emit(Event{BackupID: p.BackupID, Part: "hook", Name: phase + " " + name, Phase: state, Message: msg})
+			e.Emit(engine.Event{BackupID: p.BackupID, Part: "hook", Name: phase + " " + name, Phase: state, Message: msg})
 		}}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
@@ -20,8 +21,14 @@ func newTestEngine(t *testing.T, now time.Time) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Engine{Store: st, Layout: store.Layout{Prefix: "atlas", Cluster: "c1"}, Log: zerolog.Nop(),
-		Now: func() time.Time { return now }}
+	return &Engine{
+		Core: engine.Core{
+			Store:  st,
+			Layout: store.Layout{Prefix: "atlas", Cluster: "c1"},
+			Log:    zerolog.Nop(),
+			Clock:  func() time.Time { return now },
+		},
+	}
 }
 
 func testPlan(id string, started time.Time) *Plan {
@@ -50,7 +57,7 @@ func fullResults(t *testing.T, e *Engine, id string) Results {
 
 func latestID(t *testing.T, e *Engine) string {
 	t.Helper()
-	lt, err := ReadLatest(context.Background(), e.Store, e.Layout)
+	lt, err := manifest.ReadLatest(context.Background(), e.Store, e.Layout)
 	if err != nil {
 		return ""
 	}
@@ -119,7 +126,7 @@ func TestFinalizeStatus(t *testing.T) {
 			if tt.reason != "" && !strings.Contains(strings.Join(m.Reasons, "\n"), tt.reason) {
 				t.Fatalf("reasons %v do not mention %q", m.Reasons, tt.reason)
 			}
-			stored, err := ReadManifest(ctx, e.Store, e.Layout, "b1")
+			stored, err := manifest.Read(ctx, e.Store, e.Layout, "b1")
 			if err != nil || stored.Status != tt.want {
 				t.Fatalf("stored manifest: %v %+v", err, stored)
 			}
@@ -139,7 +146,7 @@ func TestLatestNeverMovesBack(t *testing.T) {
 	if m, err := e.Finalize(ctx, testPlan("new", t0.Add(time.Hour)), fullResults(t, e, "new")); err != nil || m.Status != manifest.Succeeded {
 		t.Fatalf("%v %v", err, m)
 	}
-	e.Now = func() time.Time { return t0.Add(90 * time.Minute) }
+	e.Clock = func() time.Time { return t0.Add(90 * time.Minute) }
 	put(t, e, e.Layout.ConfigArchive("old"), "tgz")
 	if m, err := e.Finalize(ctx, testPlan("old", t0), fullResults(t, e, "old")); err != nil || m.Status != manifest.Succeeded {
 		t.Fatalf("%v %v", err, m)

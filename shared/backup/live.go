@@ -43,11 +43,11 @@ func (e *Engine) sampleTable(ctx context.Context, id, table string) (hbase.Schem
 	if err != nil {
 		return hbase.Schema{}, hbase.ScanResult{}, err
 	}
-	job, err := e.identity(id).Job(runner.JobID(id, "describe", table), argv)
+	job, err := e.Identity("backup", id).Job(runner.JobID(id, "describe", table), argv)
 	if err != nil {
 		return hbase.Schema{}, hbase.ScanResult{}, err
 	}
-	st, err := e.runJob(ctx, job)
+	st, err := e.RunJob(ctx, job)
 	if err != nil {
 		return hbase.Schema{}, hbase.ScanResult{}, fmt.Errorf("hbase describe %s: %w", table, err)
 	}

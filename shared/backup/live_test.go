@@ -15,6 +15,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/atlas"
 	"github.com/atlas-backup/atlas-backup/shared/atlas/atlastest"
 	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/hbase/hbasetest"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
@@ -74,8 +75,16 @@ func liveEngine(t *testing.T, c *hbasetest.Cluster) *Engine {
 	if err := os.WriteFile(filepath.Join(conf, "atlas-application.properties"), []byte(props), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	e := &Engine{Store: fs, Layout: store.Layout{Prefix: "atlas", Cluster: "c1"}, Runner: c, Solr: noSolr{},
-		Now: func() time.Time { return liveNow }, Poll: runner.Backoff{Initial: time.Millisecond, Max: time.Millisecond, Multiplier: 1}}
+	e := &Engine{
+		Core: engine.Core{
+			Store:  fs,
+			Layout: store.Layout{Prefix: "atlas", Cluster: "c1"},
+			Runner: c,
+			Clock:  func() time.Time { return liveNow },
+			Poll:   runner.Backoff{Initial: time.Millisecond, Max: time.Millisecond, Multiplier: 1},
+		},
+		Solr: noSolr{},
+	}
 	e.Cfg = config.Defaults()
 	e.Cfg.Cluster = "c1"
 	e.Cfg.WorkDir = t.TempDir()
@@ -171,7 +180,7 @@ func TestWindowInTheWrongUnitFailsTheBackup(t *testing.T) {
 	if len(m.Reasons) == 0 || !strings.Contains(m.Reasons[0], "atlas_janus") || !strings.Contains(m.Reasons[0], "no rows") {
 		t.Fatalf("reasons %q: want one naming atlas_janus and the empty export", m.Reasons)
 	}
-	if _, err := ReadLatest(context.Background(), e.Store, e.Layout); !errors.Is(err, store.ErrNotFound) {
+	if _, err := manifest.ReadLatest(context.Background(), e.Store, e.Layout); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("latest moved: %v", err)
 	}
 }

@@ -185,13 +185,13 @@ func (e *Engine) FailedPlan(ctx context.Context, id string, trigger manifest.Tri
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, &StoreFailed{Err: err}
 	}
-	return &Plan{BackupID: id, Cluster: e.Cfg.Cluster, StartedAt: e.now(), Trigger: trigger, AtlasVersion: "unknown"}, nil
+	return &Plan{BackupID: id, Cluster: e.Cfg.Cluster, StartedAt: e.Now(), Trigger: trigger, AtlasVersion: "unknown"}, nil
 }
 
 // Finalized returns the backup's manifest when one was written (store.ErrNotFound
 // otherwise). Steps refuse to start work for a finalized backup.
 func (e *Engine) Finalized(ctx context.Context, id string) (*manifest.Manifest, error) {
-	return e.readManifest(ctx, id)
+	return manifest.Read(ctx, e.Store, e.Layout, id)
 }
 
 // FailureLines splits an error message into one reason per problem (errors.Join puts

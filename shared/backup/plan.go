@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/atlas"
-	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
@@ -121,23 +121,23 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	if err := validateInput(in); err != nil {
 		return nil, &BadInput{Err: err}
 	}
-	now := e.now()
+	now := e.Now()
 	id := in.BackupID
 	if id == "" {
 		id = NewBackupID(now)
 	}
 	p := &Plan{BackupID: id, Cluster: e.Cfg.Cluster, StartedAt: now, Trigger: in.Trigger, AtlasVersion: "unknown"}
-	e.emit(Event{BackupID: id, Part: "plan", Phase: "started", Message: "checking the store, HBase and Solr"})
+	e.Emit(engine.Event{BackupID: id, Part: "plan", Phase: "started", Message: "checking the store, HBase and Solr"})
 
 	if err := e.Store.Check(ctx); err != nil {
 		return p, &PreflightFailed{Err: fmt.Errorf("backup store %s: %w", e.Store.URL(e.Layout.Backups()), err)}
 	}
 	if prev, err := e.loadPlan(ctx, id); err == nil {
-		if m, err := e.readManifest(ctx, id); err == nil && m.Status == manifest.Succeeded {
+		if m, err := manifest.Read(ctx, e.Store, e.Layout, id); err == nil && m.Status == manifest.Succeeded {
 			return prev, &ErrAlreadySucceeded{BackupID: id}
 		}
 		prev.Resumed = true
-		e.emit(Event{BackupID: id, Part: "plan", Phase: "done", Message: "resuming the earlier run of this backup (same async ids and time window)"})
+		e.Emit(engine.Event{BackupID: id, Part: "plan", Phase: "done", Message: "resuming the earlier run of this backup (same async ids and time window)"})
 		return prev, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return p, &PreflightFailed{Err: err}
@@ -200,7 +200,7 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	wg.Wait()
 	// The cut: every table is exported up to this instant, in its own unit. It is taken
 	// after the samples, so every sampled cell was written before it.
-	cut := e.now()
+	cut := e.Now()
 	p.HBaseStartMs, p.HBaseEndMs = 0, cut.UnixMilli()
 	for i, err := range descErrs {
 		if err != nil {
@@ -211,7 +211,7 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	}
 	if len(problems) > 0 {
 		err := &PreflightFailed{Err: errors.Join(problems...)}
-		e.emit(Event{BackupID: id, Part: "plan", Phase: "failed", Message: err.Error()})
+		e.Emit(engine.Event{BackupID: id, Part: "plan", Phase: "failed", Message: err.Error()})
 		return p, err
 	}
 	b, err := json.MarshalIndent(p, "", "  ")
@@ -230,7 +230,7 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 		}
 		return p, &StoreFailed{Err: fmt.Errorf("write plan: %w", err)}
 	}
-	e.emit(Event{BackupID: id, Part: "plan", Phase: "done", Message: fmt.Sprintf("%d tables (%s), %d collections, config %s",
+	e.Emit(engine.Event{BackupID: id, Part: "plan", Phase: "done", Message: fmt.Sprintf("%d tables (%s), %d collections, config %s",
 		len(p.Tables), p.TablesSource, len(p.Collections), p.Config.Dir)})
 	return p, nil
 }
@@ -258,19 +258,6 @@ func (e *Engine) loadPlan(ctx context.Context, id string) (*Plan, error) {
 	return &p, nil
 }
 
-func (e *Engine) readManifest(ctx context.Context, id string) (*manifest.Manifest, error) {
-	rc, err := e.Store.Get(ctx, e.Layout.Manifest(id))
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("read manifest %s: %w", id, err)
-	}
-	return manifest.Unmarshal(b)
-}
-
 // AtlasBudget bounds what the plan asks Atlas (a few requests); AtlasRequest bounds each.
 const (
 	AtlasBudget  = 90 * time.Second
@@ -282,7 +269,7 @@ const (
 func (e *Engine) recordAtlas(ctx context.Context, id string) *atlas.Record {
 	actx, cancel := context.WithTimeout(ctx, AtlasBudget)
 	defer cancel()
-	rec := atlas.Take(actx, e.Atlas, e.now(), AtlasRequest)
+	rec := atlas.Take(actx, e.Atlas, e.Now(), AtlasRequest)
 	msg := ""
 	switch {
 	case !rec.Answered:
@@ -299,7 +286,7 @@ func (e *Engine) recordAtlas(ctx context.Context, id string) *atlas.Record {
 			msg += fmt.Sprintf(" (%d parts not answered: %s)", len(rec.Problems), rec.Problems[0])
 		}
 	}
-	e.emit(Event{BackupID: id, Part: "plan", Name: "atlas", Phase: "recorded", Message: msg})
+	e.Emit(engine.Event{BackupID: id, Part: "plan", Name: "atlas", Phase: "recorded", Message: msg})
 	return &rec
 }
 
@@ -360,24 +347,6 @@ func (e *Engine) solrCounts(ctx context.Context, p *Plan) error {
 		}
 	}
 	return nil
-}
-
-func (e *Engine) runJob(ctx context.Context, job runner.Job) (runner.Status, error) {
-	h, err := e.Runner.Submit(ctx, job)
-	if err != nil {
-		return runner.Status{}, err
-	}
-	return runner.Wait(ctx, e.Runner, h, e.Poll, nil)
-}
-
-// identity runs HBase commands as the hbase principal, with a ticket cache of this
-// backup's own.
-func (e *Engine) identity(id string) hbase.Identity {
-	dir, krb5 := "/tmp", ""
-	if e.Cfg.HBase.Runner.Type == config.RunnerLocal {
-		dir, krb5 = e.Cfg.WorkDir, e.Cfg.Kerberos.Krb5Conf
-	}
-	return hbase.Identity{Principal: e.Cfg.HBase.Principal, Keytab: e.HBaseKeytab, CCache: dir + "/krb5cc_atlas_backup_" + id, Krb5Conf: krb5}
 }
 
 // backupName is the Solr backup name: one folder per backup and collection under the

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
@@ -137,7 +138,7 @@ func (e *Engine) shipRemote(ctx context.Context, p *Plan, t TablePlan, out manif
 	if err := checkLive(t, &out, stats, probe, job); err != nil {
 		return out, err
 	}
-	e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "shipped", Bytes: out.Bytes,
+	e.Emit(engine.Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "shipped", Bytes: out.Bytes,
 		Message: fmt.Sprintf("%d rows, %d cells, %d objects (copied by the cluster)", stats.Rows, stats.Cells, len(objs))})
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/store"
@@ -46,8 +47,14 @@ func TestExportOnClusterStorageIsCopiedByTheCluster(t *testing.T) {
 				t.Fatal(err)
 			}
 			fr := &recordingRunner{}
-			e := &Engine{Store: s3Named{fs}, Layout: store.Layout{Prefix: "atlas", Cluster: "c1"}, Runner: fr,
-				Now: func() time.Time { return time.Unix(0, 0) }}
+			e := &Engine{
+				Core: engine.Core{
+					Store:  s3Named{fs},
+					Layout: store.Layout{Prefix: "atlas", Cluster: "c1"},
+					Runner: fr,
+					Clock:  func() time.Time { return time.Unix(0, 0) },
+				},
+			}
 			e.Cfg.HBase = config.HBase{Runner: config.Runner{Type: tt.runner}, Command: "hbase", Versions: 1,
 				Principal: "hbase@R", Owner: "hbase"}
 			e.HBaseKeytab = "/etc/security/keytabs/hbase.keytab"
@@ -127,8 +134,14 @@ func TestCompletedExportOfAnEarlierRunIsKept(t *testing.T) {
 	os.WriteFile(dir+"/part-m-00000", part, 0o644)
 	os.WriteFile(dir+"/_SUCCESS", nil, 0o644)
 	sr := &strictRunner{}
-	e := &Engine{Store: fs, Layout: store.Layout{Prefix: "atlas", Cluster: "c1"}, Runner: sr,
-		Now: func() time.Time { return time.Unix(0, 0) }}
+	e := &Engine{
+		Core: engine.Core{
+			Store:  fs,
+			Layout: store.Layout{Prefix: "atlas", Cluster: "c1"},
+			Runner: sr,
+			Clock:  func() time.Time { return time.Unix(0, 0) },
+		},
+	}
 	e.Cfg.HBase = config.HBase{Runner: config.Runner{Type: config.RunnerLocal}, Command: "hbase", Versions: 1}
 	e.Cfg.Concurrency = 2
 	p := &Plan{BackupID: "b1", HBaseEndMs: 1000}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
+	"golang.org/x/sync/errgroup"
+
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
@@ -43,11 +45,13 @@ func (e *Engine) Run(ctx context.Context, in PlanInput) (*manifest.Manifest, err
 	}
 
 	var (
-		mu  sync.Mutex
-		r   = Results{Hooks: pre}
-		wg  sync.WaitGroup
-		sem = make(chan struct{}, e.Cfg.Concurrency)
+		mu sync.Mutex
+		r  = Results{Hooks: pre}
+		g  errgroup.Group
 	)
+	// Every part runs, whatever another one did (each failure is a reason of the
+	// manifest); none starts once ctx is done.
+	g.SetLimit(e.Cfg.Concurrency)
 	fail := func(part, name string, err error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -66,20 +70,15 @@ func (e *Engine) Run(ctx context.Context, in PlanInput) (*manifest.Manifest, err
 			r.Stalled = true
 		}
 		r.Failures = append(r.Failures, msg)
-		e.emit(Event{BackupID: p.BackupID, Part: part, Name: name, Phase: "failed", Message: err.Error()})
+		e.Emit(engine.Event{BackupID: p.BackupID, Part: part, Name: name, Phase: "failed", Message: err.Error()})
 	}
 	spawn := func(fn func()) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
+		g.Go(func() error {
+			if ctx.Err() == nil {
+				fn()
 			}
-			defer func() { <-sem }()
-			fn()
-		}()
+			return nil
+		})
 	}
 	for _, t := range p.Tables {
 		spawn(func() {
@@ -115,7 +114,7 @@ func (e *Engine) Run(ctx context.Context, in PlanInput) (*manifest.Manifest, err
 		r.Config = cfg
 		mu.Unlock()
 	})
-	wg.Wait()
+	_ = g.Wait() // the parts report through fail
 	if ctx.Err() != nil {
 		// Interrupted: leave no manifest, so the next run resumes this backup.
 		return nil, fmt.Errorf("backup %s interrupted; run the same command again to resume it: %w", p.BackupID, ctx.Err())
@@ -143,28 +142,18 @@ func (e *Engine) exportTable(ctx context.Context, p *Plan, t TablePlan) (manifes
 		}
 		return e.ExportShip(ctx, p, t, st)
 	}
-	polls := 0
-	what := "hbase export of " + t.Table
-	st, err := runner.WaitCheck(ctx, e.Runner, h, e.Poll, func(s runner.Status) {
-		polls++
-		if polls%5 == 1 && !s.State.Terminal() {
-			e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "polling", Message: string(s.State)})
+	report := e.Polling(engine.Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table})
+	st, err := e.WatchJob(ctx, "hbase export of "+t.Table, h, func(s runner.Status) {
+		if !s.State.Terminal() {
+			report(string(s.State))
 		}
-	}, e.HBaseDog.JobCheck(what, time.Duration(e.Cfg.HBase.Timeout), e.now))
+	})
 	if err != nil {
-		if ctx.Err() == nil {
-			e.cancelJob(ctx, p, t.Table, h)
-		}
 		var stalled *watchdog.Stalled
 		if errors.As(err, &stalled) {
 			return manifest.Table{}, err
 		}
 		return manifest.Table{}, &ExportFailed{Err: err}
-	}
-	if st.State == runner.StateFailed {
-		if err := e.HBaseDog.CheckFailed(ctx, what, fmt.Sprintf("job FAILED (exit %d: %s)", st.ExitCode, st.Tail(3))); err != nil {
-			return manifest.Table{}, err
-		}
 	}
 	return e.ExportShip(ctx, p, t, st)
 }
@@ -173,31 +162,12 @@ func (e *Engine) backupCollection(ctx context.Context, p *Plan, c CollectionPlan
 	if err := e.SolrSubmit(ctx, p, c); err != nil {
 		return manifest.Collection{}, err
 	}
-	polls := 0
-	st, err := e.Solr.Wait(ctx, c.AsyncID, e.SolrWait, func(s solr.Status) {
-		polls++
-		if polls%5 == 1 {
-			e.emit(Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "polling", Message: string(s.State)})
-		}
-	})
+	report := e.Polling(engine.Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection})
+	st, err := e.Solr.Wait(ctx, c.AsyncID, e.SolrWait, func(s solr.Status) { report(string(s.State)) })
 	if err != nil {
 		return manifest.Collection{}, &SolrBackupFailed{Err: fmt.Errorf("%s: %w", c.Collection, err)}
 	}
 	return e.SolrShip(ctx, p, c, st)
-}
-
-// cancelJob ends a job the watchdog or a deadline gave up on, when the runner can, so
-// no job runs on behind a FAILED part.
-func (e *Engine) cancelJob(ctx context.Context, p *Plan, name, handle string) {
-	c, ok := e.Runner.(runner.Canceler)
-	if !ok {
-		return
-	}
-	if err := c.Cancel(ctx, handle); err != nil {
-		e.Log.Warn().Err(err).Str("job", handle).Msg("cancel job")
-		return
-	}
-	e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: name, Phase: "cancelled", Message: "job " + handle + " cancelled"})
 }
 
 // sortResults puts tables and collections in plan order, so manifests compare.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 	"github.com/atlas-backup/atlas-backup/shared/store"
@@ -47,7 +48,7 @@ func (e *Engine) recordSolrBefore(ctx context.Context, p *Plan, c CollectionPlan
 	}
 	if cm, ok := e.Solr.(SolrCommitter); ok {
 		if err := cm.Commit(ctx, c.Collection); err != nil {
-			e.emit(Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "warning",
+			e.Emit(engine.Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "warning",
 				Message: fmt.Sprintf("hard commit before the BACKUP refused (%v): the BACKUP holds the collection's last automatic commit", err)})
 		}
 	}
@@ -58,7 +59,7 @@ func (e *Engine) recordSolrBefore(ctx context.Context, p *Plan, c CollectionPlan
 	if _, err := e.PutPart(ctx, p.BackupID, SolrBeforePart(c.Collection), dg); err != nil {
 		return err
 	}
-	e.emit(Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "digested",
+	e.Emit(engine.Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "digested",
 		Message: fmt.Sprintf("%d docs committed and digested before the BACKUP", dg.Docs)})
 	return nil
 }
@@ -99,6 +100,6 @@ func (e *Engine) recordSolrDigest(ctx context.Context, p *Plan, c CollectionPlan
 	case dg.Docs != c.Docs:
 		msg += fmt.Sprintf(" (%d counted at plan time: Atlas wrote in between)", c.Docs)
 	}
-	e.emit(Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "digested", Message: msg})
+	e.Emit(engine.Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "digested", Message: msg})
 	return nil
 }

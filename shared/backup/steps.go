@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/atlas-backup/atlas-backup/shared/archive"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
@@ -76,7 +77,7 @@ func (e *Engine) ExportSubmit(ctx context.Context, p *Plan, t TablePlan) (string
 		}
 		steps = append(steps, cp)
 	}
-	job, err := e.identity(p.BackupID).Job(t.JobID, steps...)
+	job, err := e.Identity("backup", p.BackupID).Job(t.JobID, steps...)
 	if err != nil {
 		return "", &BadInput{Err: err}
 	}
@@ -88,7 +89,7 @@ func (e *Engine) ExportSubmit(ctx context.Context, p *Plan, t TablePlan) (string
 	if t.Window != nil && t.Window.Unit != "" {
 		msg += fmt.Sprintf(" (cells before %d %s), then RowCounter", end, t.Window.Unit)
 	}
-	e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "submitted", Message: msg})
+	e.Emit(engine.Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "submitted", Message: msg})
 	return h, nil
 }
 
@@ -140,7 +141,7 @@ func (e *Engine) ExportShip(ctx context.Context, p *Plan, t TablePlan, st runner
 	if err := checkLive(t, &out, stats, probe, st); err != nil {
 		return out, err
 	}
-	e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "shipping",
+	e.Emit(engine.Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "shipping",
 		Message: fmt.Sprintf("%d rows, %d cells", stats.Rows, stats.Cells)})
 	objs, err := store.PutTree(ctx, e.Store, t.ExportDir, e.Layout.HBase(p.BackupID, t.Table, ""), e.Cfg.Concurrency, nil)
 	if err != nil {
@@ -150,7 +151,7 @@ func (e *Engine) ExportShip(ctx context.Context, p *Plan, t TablePlan, st runner
 	for _, o := range objs {
 		out.Bytes += o.Size
 	}
-	e.emit(Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "shipped", Bytes: out.Bytes,
+	e.Emit(engine.Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "shipped", Bytes: out.Bytes,
 		Message: fmt.Sprintf("%d objects", len(objs))})
 	return out, nil
 }
@@ -172,7 +173,7 @@ func (e *Engine) SolrSubmit(ctx context.Context, p *Plan, c CollectionPlan) erro
 	if res.AlreadySubmitted {
 		msg = "BACKUP already submitted by an earlier run (async id " + c.AsyncID + "): polling it"
 	}
-	e.emit(Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "submitted", Message: msg})
+	e.Emit(engine.Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "submitted", Message: msg})
 	return nil
 }
 
@@ -203,7 +204,7 @@ func (e *Engine) SolrShip(ctx context.Context, p *Plan, c CollectionPlan, st sol
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return out, &SolrBackupFailed{Err: fmt.Errorf("%s: Solr reports the backup completed but %s is not a folder here: mount the shared location and set solr.localLocation", c.Collection, dir)}
 	}
-	e.emit(Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "shipping", Message: dir})
+	e.Emit(engine.Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "shipping", Message: dir})
 	objs, err := store.PutTree(ctx, e.Store, dir, e.Layout.Solr(p.BackupID, c.Collection, ""), e.Cfg.Concurrency, nil)
 	if err != nil {
 		return out, &StoreFailed{Err: fmt.Errorf("ship solr backup of %s: %w", c.Collection, err)}
@@ -215,14 +216,14 @@ func (e *Engine) SolrShip(ctx context.Context, p *Plan, c CollectionPlan, st sol
 	for _, o := range objs {
 		out.Bytes += o.Size
 	}
-	e.emit(Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "shipped", Bytes: out.Bytes,
+	e.Emit(engine.Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "shipped", Bytes: out.Bytes,
 		Message: fmt.Sprintf("%d objects", len(objs))})
 	return out, nil
 }
 
 // ArchiveConfig streams a tar.gz of the Atlas config folder into the store.
 func (e *Engine) ArchiveConfig(ctx context.Context, p *Plan) (*manifest.Config, error) {
-	e.emit(Event{BackupID: p.BackupID, Part: "config", Phase: "started", Message: p.Config.Dir})
+	e.Emit(engine.Event{BackupID: p.BackupID, Part: "config", Phase: "started", Message: p.Config.Dir})
 	res, err := archive.Upload(ctx, e.Store, p.Config.Key, p.Config.Dir)
 	if err != nil {
 		if errors.Is(err, store.ErrNoBucket) {
@@ -230,7 +231,7 @@ func (e *Engine) ArchiveConfig(ctx context.Context, p *Plan) (*manifest.Config, 
 		}
 		return nil, &ConfigArchiveFailed{Err: fmt.Errorf("archive %s: %w", p.Config.Dir, err)}
 	}
-	e.emit(Event{BackupID: p.BackupID, Part: "config", Phase: "shipped", Bytes: res.Size,
+	e.Emit(engine.Event{BackupID: p.BackupID, Part: "config", Phase: "shipped", Bytes: res.Size,
 		Message: fmt.Sprintf("%d files", len(res.Files))})
 	return &manifest.Config{Key: p.Config.Key, SHA256: res.SHA256, Size: res.Size, Dir: p.Config.Dir, Files: res.Files}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
@@ -56,15 +58,14 @@ func Verify(ctx context.Context, st store.Store, m *manifest.Manifest, progress 
 		res.Collections = append(res.Collections, VerifiedCollection{Collection: c.Collection, LiveDocs: c.Docs, DigestDocs: c.DigestDocs,
 			DigestBeforeDocs: c.DigestBeforeDocs, ChangedDuringBackup: c.ChangedDuringBackup(), Objects: len(c.Objects)})
 	}
-	var mu sync.Mutex
-	sem := make(chan struct{}, 4)
-	var wg sync.WaitGroup
+	// Every object is checked (four at once), whatever the others gave.
+	var (
+		mu sync.Mutex
+		g  errgroup.Group
+	)
+	g.SetLimit(4)
 	for _, o := range objs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
+		g.Go(func() error {
 			err := store.VerifyObject(ctx, st, o)
 			mu.Lock()
 			defer mu.Unlock()
@@ -75,8 +76,9 @@ func Verify(ctx context.Context, st store.Store, m *manifest.Manifest, progress 
 			if progress != nil {
 				progress(res.Checked, len(objs), o)
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait() // problems are collected in res
 	return res
 }

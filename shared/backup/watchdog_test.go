@@ -37,7 +37,7 @@ func (r *hungRunner) Cancel(_ context.Context, h string) error {
 func TestExportTableStalls(t *testing.T) {
 	now := time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC)
 	e := newTestEngine(t, now)
-	e.Now = func() time.Time { return now }
+	e.Clock = func() time.Time { return now }
 	e.Cfg = config.Defaults()
 	e.Cfg.Kerberos.Disabled = true
 	e.Cfg.WorkDir = t.TempDir()

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/atlas"
-	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/clients"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 )
@@ -139,7 +138,7 @@ func (a *app) checkAtlasReport(m *manifest.Manifest, rec *atlas.Record, res atla
 // restoreAtlasStep is restore's last step: after a restore of the graph, wait (bounded)
 // for the operator to start Atlas and compare it with the backup's record.
 func (a *app) restoreAtlasStep(ctx context.Context, set *clients.Set, backupID string, wait time.Duration) int {
-	m, err := backup.ReadManifest(ctx, set.Store, set.Layout, backupID)
+	m, err := manifest.Read(ctx, set.Store, set.Layout, backupID)
 	if err != nil || m.Atlas == nil || !m.Atlas.Answered || m.Atlas.Version == "" {
 		return ExitOK // nothing recorded to compare with (the report said what to do next)
 	}

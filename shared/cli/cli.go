@@ -21,6 +21,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/clients"
 	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/events"
 	"github.com/atlas-backup/atlas-backup/shared/lock"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
@@ -219,18 +220,36 @@ func (a *app) logger(cfg config.Config) (zerolog.Logger, func(), error) {
 	return zerolog.New(f).With().Timestamp().Str("cluster", cfg.Cluster).Logger(), func() { f.Close() }, nil
 }
 
-func (a *app) progress(ev backup.Event) {
+// The width of the part-and-name column of a backup's and of a restore's (or drill's)
+// progress lines.
+const (
+	backupColumn  = 28
+	restoreColumn = 34
+)
+
+// progress is the one printer of engine events (backup, restore, drill) on stderr: the
+// time, the part and its name padded to column, the phase, the message, and the bytes
+// when the event has them.
+func (a *app) progress(column int) func(engine.Event) {
+	return func(ev engine.Event) {
+		what := ev.Part
+		if ev.Name != "" {
+			what += " " + ev.Name
+		}
+		line := fmt.Sprintf("%s %-*s %-9s %s", time.Now().Format("15:04:05"), column, what, ev.Phase, ev.Message)
+		if ev.Bytes > 0 {
+			line += fmt.Sprintf(" (%s)", humanBytes(ev.Bytes))
+		}
+		a.progressLine(strings.TrimRight(line, " "))
+	}
+}
+
+// progressLine writes one progress line on stderr; the lines of parts running at once
+// do not mix.
+func (a *app) progressLine(line string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	what := ev.Part
-	if ev.Name != "" {
-		what += " " + ev.Name
-	}
-	line := fmt.Sprintf("%s %-28s %-9s %s", time.Now().Format("15:04:05"), what, ev.Phase, ev.Message)
-	if ev.Bytes > 0 {
-		line += fmt.Sprintf(" (%s)", humanBytes(ev.Bytes))
-	}
-	fmt.Fprintln(a.stderr, strings.TrimRight(line, " "))
+	fmt.Fprintln(a.stderr, line)
 }
 
 func humanBytes(n int64) string {
@@ -338,7 +357,7 @@ func (a *app) backup(ctx context.Context, args []string) int {
 		return ExitFailed
 	}
 	eng := set.Engine(log.With().Str("backupId", *id).Logger(), Version)
-	eng.Progress = a.progress
+	eng.Progress = a.progress(backupColumn)
 	fmt.Fprintf(a.stderr, "backup %s of cluster %s into %s\n", *id, cfg.Cluster, set.Store.URL(set.Layout.Backup(*id)))
 	m, err := eng.Run(lctx, backup.PlanInput{BackupID: *id, Trigger: manifest.Trigger{Source: *trigger, Detail: *detail, Ticket: *ticket, TargetVersion: *targetVersion}})
 	if lockLost(lctx) {
@@ -466,7 +485,7 @@ func (a *app) list(ctx context.Context, args []string) int {
 		}
 	}
 	sort.Strings(ids)
-	latest, _ := backup.ReadLatest(ctx, set.Store, set.Layout)
+	latest, _ := manifest.ReadLatest(ctx, set.Store, set.Layout)
 	type row struct {
 		BackupID   string          `json:"backupId"`
 		Status     manifest.Status `json:"status"`
@@ -478,12 +497,12 @@ func (a *app) list(ctx context.Context, args []string) int {
 	}
 	var rows []row
 	for _, id := range ids {
-		m, err := backup.ReadManifest(ctx, set.Store, set.Layout, id)
+		m, err := manifest.Read(ctx, set.Store, set.Layout, id)
 		if err != nil {
 			a.errorf("manifest %s: %v", id, err)
 			continue
 		}
-		d, _ := backup.ReadDrill(ctx, set.Store, set.Layout, id)
+		d, _ := manifest.ReadDrill(ctx, set.Store, set.Layout, id)
 		rows = append(rows, row{m.BackupID, m.Status, m.StartedAt, m.FinishedAt, m.Trigger.Source, latest != nil && latest.BackupID == id, d})
 	}
 	if a.output == "json" {
@@ -519,7 +538,7 @@ func (a *app) oneID(args []string, cmd string) (string, bool) {
 }
 
 func (a *app) manifest(ctx context.Context, set *clients.Set, id string) (*manifest.Manifest, int) {
-	m, err := backup.ReadManifest(ctx, set.Store, set.Layout, id)
+	m, err := manifest.Read(ctx, set.Store, set.Layout, id)
 	if errors.Is(err, store.ErrNotFound) {
 		a.errorf("backup %s not found: no manifest at %s", id, set.Store.URL(set.Layout.Manifest(id)))
 		return nil, ExitNotFound
@@ -572,9 +591,7 @@ func (a *app) verify(ctx context.Context, args []string) int {
 	defer set.Close()
 	id := m.BackupID
 	res := backup.Verify(ctx, set.Store, m, func(done, total int, o store.ObjectInfo) {
-		a.mu.Lock()
-		fmt.Fprintf(a.stderr, "verify %d/%d %s\n", done, total, set.Store.URL(o.Key))
-		a.mu.Unlock()
+		a.progressLine(fmt.Sprintf("verify %d/%d %s", done, total, set.Store.URL(o.Key)))
 	})
 	if a.output == "json" {
 		a.printJSON(res)

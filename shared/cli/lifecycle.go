@@ -12,7 +12,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/clients"
 	"github.com/atlas-backup/atlas-backup/shared/events"
 	"github.com/atlas-backup/atlas-backup/shared/forget"
@@ -247,7 +246,7 @@ func (a *app) drillRecord(ctx context.Context, set *clients.Set, rep *restore.Re
 	if d.FinishedAt.IsZero() {
 		d.FinishedAt = time.Now().UTC()
 	}
-	if werr := backup.WriteDrill(context.WithoutCancel(ctx), set.Store, set.Layout, d); werr != nil {
+	if werr := manifest.WriteDrill(context.WithoutCancel(ctx), set.Store, set.Layout, d); werr != nil {
 		a.errorf("warning: %v", werr)
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/lock"
+	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/restore"
 )
 
@@ -17,20 +17,6 @@ import (
 // (manifest not SUCCEEDED, a stored object missing or altered, a target not empty or
 // existing without --yes, scratch names colliding, Atlas running).
 const ExitRefused = 4
-
-func (a *app) restoreProgress(ev restore.Event) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	what := ev.Part
-	if ev.Name != "" {
-		what += " " + ev.Name
-	}
-	line := fmt.Sprintf("%s %-34s %-9s %s", time.Now().Format("15:04:05"), what, ev.Phase, ev.Message)
-	if ev.Bytes > 0 {
-		line += fmt.Sprintf(" (%s)", humanBytes(ev.Bytes))
-	}
-	fmt.Fprintln(a.stderr, strings.TrimRight(line, " "))
-}
 
 type restoreOpts struct {
 	only, suffix, target *string
@@ -120,7 +106,7 @@ func (a *app) runRestore(ctx context.Context, in restore.PlanInput) int {
 	}
 	defer set.Close()
 	if in.BackupID == "latest" {
-		lt, err := backup.ReadLatest(ctx, set.Store, set.Layout)
+		lt, err := manifest.ReadLatest(ctx, set.Store, set.Layout)
 		if err != nil {
 			a.errorf("latest: %v", err)
 			return ExitNotFound
@@ -161,7 +147,7 @@ func (a *app) runRestore(ctx context.Context, in restore.PlanInput) int {
 		}
 	}
 	eng := set.RestoreEngine(log.With().Str("backupId", in.BackupID).Logger())
-	eng.Progress = a.restoreProgress
+	eng.Progress = a.progress(restoreColumn)
 	fmt.Fprintf(a.stderr, "%s of backup %s of cluster %s from %s\n", what, in.BackupID, cfg.Cluster, set.Store.URL(set.Layout.Backup(in.BackupID)))
 	var rep *restore.Report
 	if in.Drill {

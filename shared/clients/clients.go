@@ -26,6 +26,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/atlas"
 	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/kerberos"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/secret"
@@ -221,17 +222,18 @@ func (s *Set) atlasClient(ctx context.Context, base *http.Transport, sm secret.S
 
 // Engine wires a backup engine on these clients.
 func (s *Set) Engine(log zerolog.Logger, toolVersion string) *backup.Engine {
-	e := &backup.Engine{
-		Cfg: s.Cfg, Store: s.Store, Layout: s.Layout, Runner: s.Runner, Solr: s.Solr,
-		HBaseKeytab: s.HBaseKeytab, Log: log, ToolVersion: toolVersion,
-		Poll: runner.Backoff{Initial: time.Second, Max: 15 * time.Second, Multiplier: 1.5},
-		SolrWait: solr.WaitOptions{Initial: time.Second, Max: 15 * time.Second, Factor: 1.5, NotFoundGrace: 30 * time.Second, KeepStatus: true,
-			NoAnswer: time.Duration(s.Cfg.Solr.NoAnswer)},
-		HBaseDog: HBaseWatchdog(s.Cfg),
-		Login:    s.Login,
+	return &backup.Engine{
+		Core: engine.Core{
+			Cfg: s.Cfg, Store: s.Store, Layout: s.Layout, Runner: s.Runner, Atlas: s.Atlas,
+			HBaseKeytab: s.HBaseKeytab, Login: s.Login, Log: log,
+			Poll: runner.Backoff{Initial: time.Second, Max: 15 * time.Second, Multiplier: 1.5},
+			SolrWait: solr.WaitOptions{Initial: time.Second, Max: 15 * time.Second, Factor: 1.5, NotFoundGrace: 30 * time.Second, KeepStatus: true,
+				NoAnswer: time.Duration(s.Cfg.Solr.NoAnswer)},
+			HBaseDog: HBaseWatchdog(s.Cfg),
+		},
+		Solr:        s.Solr,
+		ToolVersion: toolVersion,
 	}
-	e.Atlas = s.Atlas
-	return e
 }
 
 // HBaseWatchdog is the progress watchdog of HBase jobs the config asks for:

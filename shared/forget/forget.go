@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/lock"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
@@ -169,7 +170,7 @@ func (e *Engine) scan(ctx context.Context) ([]*backupInfo, error) {
 		}
 		bi.objects = append(bi.objects, o)
 	}
-	be := &backup.Engine{Store: e.Store, Layout: e.Layout}
+	be := &backup.Engine{Core: engine.Core{Store: e.Store, Layout: e.Layout}}
 	var out []*backupInfo
 	for _, id := range ids {
 		bi := byID[id]
@@ -178,7 +179,7 @@ func (e *Engine) scan(ctx context.Context) ([]*backupInfo, error) {
 				bi.hasPlan = true
 			}
 		}
-		bi.m, bi.mErr = backup.ReadManifest(ctx, e.Store, e.Layout, id)
+		bi.m, bi.mErr = manifest.Read(ctx, e.Store, e.Layout, id)
 		if errors.Is(bi.mErr, store.ErrNoBucket) {
 			return nil, bi.mErr
 		}
@@ -189,7 +190,7 @@ func (e *Engine) scan(ctx context.Context) ([]*backupInfo, error) {
 		if len(p.Tables)+len(p.Collections) > 0 {
 			bi.plan = p // the stored plan, or a failed preflight's
 		}
-		if d, err := backup.ReadDrill(ctx, e.Store, e.Layout, id); err == nil {
+		if d, err := manifest.ReadDrill(ctx, e.Store, e.Layout, id); err == nil {
 			bi.drill = d
 		}
 		switch {
@@ -234,7 +235,7 @@ func (e *Engine) Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	protect := map[string][]string{}
-	if lt, err := backup.ReadLatest(ctx, e.Store, e.Layout); err == nil {
+	if lt, err := manifest.ReadLatest(ctx, e.Store, e.Layout); err == nil {
 		protect[lt.BackupID] = append(protect[lt.BackupID], "latest")
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("read latest: %w", err)

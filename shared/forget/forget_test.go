@@ -151,10 +151,10 @@ func TestEngine(t *testing.T) {
 	// latest points at day 7 (an operator moved it back); day 8 passed its drill, day 6
 	// failed its drill; a running drill reads day 9.
 	f.put(f.l.Latest(), manifest.Latest{BackupID: id(7), Manifest: f.l.Manifest(id(7)), FinishedAt: day(7)})
-	if err := backup.WriteDrill(ctx, f.st, f.l, manifest.Drill{BackupID: id(8), RestoreID: "r1", OK: true, FinishedAt: day(8)}); err != nil {
+	if err := manifest.WriteDrill(ctx, f.st, f.l, manifest.Drill{BackupID: id(8), RestoreID: "r1", OK: true, FinishedAt: day(8)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := backup.WriteDrill(ctx, f.st, f.l, manifest.Drill{BackupID: id(6), RestoreID: "r2", OK: false, FinishedAt: day(6)}); err != nil {
+	if err := manifest.WriteDrill(ctx, f.st, f.l, manifest.Drill{BackupID: id(6), RestoreID: "r2", OK: false, FinishedAt: day(6)}); err != nil {
 		t.Fatal(err)
 	}
 	e := f.engine(retention.Policy{KeepLast: 3}, now)

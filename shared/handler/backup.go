@@ -237,13 +237,6 @@ func (h *Backup) exportPolicy() PollPolicy {
 	return pp
 }
 
-func (h *Backup) now() time.Time {
-	if h.Engine.Now != nil {
-		return h.Engine.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
 // ExportStatus checks the export once: Done when it succeeded, the next wait when it
 // runs, *backup.ExportFailed when it failed (with the job's last lines).
 func (h *Backup) ExportStatus(ctx context.Context, in ExportTask) (ExportTask, error) {
@@ -277,7 +270,7 @@ func (h *Backup) ExportStatus(ctx context.Context, in ExportTask) (ExportTask, e
 	}
 	what := "hbase export of " + in.Table
 	var idle time.Duration
-	in.Watch, idle = in.Watch.Observe(watchdog.JobMark(st), h.now())
+	in.Watch, idle = in.Watch.Observe(watchdog.JobMark(st), h.Engine.Now())
 	if err := h.Engine.HBaseDog.Check(ctx, what, idle); err != nil {
 		h.cancel(ctx, in.Handle)
 		return in, err
@@ -328,7 +321,7 @@ func (h *Backup) SolrSubmit(ctx context.Context, in CollectionItem) (SolrTask, e
 		return SolrTask{}, err
 	}
 	return SolrTask{BackupID: in.BackupID, Collection: in.Collection, AsyncID: c.AsyncID, State: string(solr.StateSubmitted),
-		Poll: h.solrPolicy().First(), Answered: h.now()}, nil
+		Poll: h.solrPolicy().First(), Answered: h.Engine.Now()}, nil
 }
 
 func (h *Backup) solrPolicy() PollPolicy {
@@ -359,13 +352,13 @@ func (h *Backup) SolrStatus(ctx context.Context, in SolrTask) (SolrTask, error) 
 	if err != nil {
 		// A retry of this state gets the same input: Answered is the last answer seen.
 		if na := time.Duration(h.Engine.Cfg.Solr.NoAnswer); na > 0 && !in.Answered.IsZero() {
-			if quiet := h.now().Sub(in.Answered); quiet >= na {
+			if quiet := h.Engine.Now().Sub(in.Answered); quiet >= na {
 				return in, &backup.SolrBackupFailed{Err: &solr.NoAnswerError{AsyncID: c.AsyncID, For: quiet, Polls: in.Poll.Count + 1, Err: err}}
 			}
 		}
 		return in, &PollFailed{Err: fmt.Errorf("solr status of %s: %w", in.Collection, err)}
 	}
-	in.Answered = h.now()
+	in.Answered = h.Engine.Now()
 	in.State = string(st.State)
 	switch {
 	case st.State == solr.StateCompleted:

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda/messages"
 
 	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/restore"
 	"github.com/atlas-backup/atlas-backup/shared/store"
 )
@@ -135,7 +136,7 @@ func TestRestoreStateWriteFailureIsStoreFailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &Restore{Engine: &restore.Engine{Store: fs, Layout: store.Layout{Prefix: "atlas", Cluster: "c"}}}
+	h := &Restore{Engine: &restore.Engine{Core: engine.Core{Store: fs, Layout: store.Layout{Prefix: "atlas", Cluster: "c"}}}}
 	_, err = h.putState(context.Background(), "r1", "hbase-atlas_janus", map[string]bool{"match": true})
 	if err == nil || Kind(err) != "StoreFailed" || restore.BeforeTouching(err) {
 		t.Fatalf("err %v, kind %q", err, Kind(err))

@@ -22,6 +22,7 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/restore"
 	"github.com/atlas-backup/atlas-backup/shared/store"
@@ -269,7 +270,7 @@ func fileEngine(t *testing.T) *backup.Engine {
 	prefix := loc.Prefix
 	cfg := config.Defaults()
 	cfg.Cluster = "prod"
-	return &backup.Engine{Cfg: cfg, Store: st, Layout: store.Layout{Prefix: prefix, Cluster: "prod"}, Log: zerolog.Nop()}
+	return &backup.Engine{Core: engine.Core{Cfg: cfg, Store: st, Layout: store.Layout{Prefix: prefix, Cluster: "prod"}, Log: zerolog.Nop()}}
 }
 
 func TestHandlerErrorTypes(t *testing.T) {
@@ -311,7 +312,7 @@ func TestHandlerErrorTypes(t *testing.T) {
 	if err != nil || out.Status != manifest.Failed || len(out.Reasons) != 1 || !strings.HasPrefix(out.Reasons[0], "SolrBackupFailed: solr backup: edge_index") {
 		t.Fatalf("finalize failure: %+v %v", out, err)
 	}
-	m, err := backup.ReadManifest(ctx, h.Engine.Store, h.Engine.Layout, id)
+	m, err := manifest.Read(ctx, h.Engine.Store, h.Engine.Layout, id)
 	if err != nil || m.Status != manifest.Failed || m.Trigger.Source != "schedule" {
 		t.Fatalf("manifest %+v %v", m, err)
 	}
@@ -378,7 +379,7 @@ func TestEventsMatchInputTypes(t *testing.T) {
 func TestRestoreHandlerErrorTypes(t *testing.T) {
 	ctx := context.Background()
 	be := fileEngine(t)
-	h := &Restore{Engine: &restore.Engine{Cfg: be.Cfg, Store: be.Store, Layout: be.Layout, Log: zerolog.Nop()}}
+	h := &Restore{Engine: &restore.Engine{Core: engine.Core{Cfg: be.Cfg, Store: be.Store, Layout: be.Layout, Log: zerolog.Nop()}}}
 	rid := "r20261125T153000Z-0d1e2f"
 	for name, err := range map[string]error{
 		"plan without restore id": func() error { _, err := h.Plan(ctx, RestorePlanRequest{}); return err }(),

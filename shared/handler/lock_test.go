@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hooks"
 	"github.com/atlas-backup/atlas-backup/shared/lock"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
@@ -28,7 +29,7 @@ func TestPlanLocked(t *testing.T) {
 		t.Fatalf("Plan beside a live lock: %s %v", errorType(err), err)
 	}
 	// The restore state machine's Plan too (a restore takes the lock).
-	r := &Restore{Engine: &restore.Engine{Cfg: be.Cfg, Store: be.Store, Layout: be.Layout}, Locker: l}
+	r := &Restore{Engine: &restore.Engine{Core: engine.Core{Cfg: be.Cfg, Store: be.Store, Layout: be.Layout}}, Locker: l}
 	_, err = r.Plan(ctx, RestorePlanRequest{RestoreID: "r20261202T020000Z-cccccc", Request: restore.PlanInput{BackupID: "20261202T010000Z-aaaaaa"}})
 	if errorType(err) != "Locked" {
 		t.Fatalf("restore Plan beside a live lock: %s %v", errorType(err), err)

@@ -11,7 +11,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/atlas-backup/atlas-backup/shared/backup"
 	"github.com/atlas-backup/atlas-backup/shared/config"
 	"github.com/atlas-backup/atlas-backup/shared/events"
 	"github.com/atlas-backup/atlas-backup/shared/lock"
@@ -145,7 +144,7 @@ func (h *Restore) Plan(ctx context.Context, req RestorePlanRequest) (RestorePlan
 		return RestorePlanOutput{}, &restore.BadInput{Err: fmt.Errorf("restoreId: %w", err)}
 	}
 	if in.BackupID == "latest" { // the scheduled drill
-		lt, err := backup.ReadLatest(ctx, h.Engine.Store, h.Engine.Layout)
+		lt, err := manifest.ReadLatest(ctx, h.Engine.Store, h.Engine.Layout)
 		if err != nil {
 			return RestorePlanOutput{}, &restore.BadInput{Err: fmt.Errorf("backupId latest: %w", err)}
 		}
@@ -302,7 +301,7 @@ func (h *Restore) TableJobStatus(ctx context.Context, in RestoreTask) (RestoreTa
 	}
 	what := "hbase " + in.Phase + " job of " + in.Name
 	var idle time.Duration
-	in.Watch, idle = in.Watch.Observe(watchdog.JobMark(st), h.now())
+	in.Watch, idle = in.Watch.Observe(watchdog.JobMark(st), h.Engine.Now())
 	if err := h.Engine.HBaseDog.Check(ctx, what, idle); err != nil {
 		h.cancel(ctx, in.Handle)
 		return in, err
@@ -313,13 +312,6 @@ func (h *Restore) TableJobStatus(ctx context.Context, in RestoreTask) (RestoreTa
 		h.cancel(ctx, in.Handle)
 	}
 	return in, err
-}
-
-func (h *Restore) now() time.Time {
-	if h.Engine.Now != nil {
-		return h.Engine.Now().UTC()
-	}
-	return time.Now().UTC()
 }
 
 // cancel ends a job given up on (watchdog, deadline) when the runner can.
@@ -646,7 +638,7 @@ func (h *Restore) Report(ctx context.Context, in RestoreReportInput) (RestoreRep
 	if p.Drill {
 		d := manifest.Drill{BackupID: p.BackupID, RestoreID: p.RestoreID, OK: r.OK, StartedAt: p.StartedAt, FinishedAt: r.FinishedAt,
 			Trigger: orDefault(p.Trigger, "on-demand"), Problems: r.Problems}
-		if err := backup.WriteDrill(ctx, h.Engine.Store, h.Engine.Layout, d); err != nil {
+		if err := manifest.WriteDrill(ctx, h.Engine.Store, h.Engine.Layout, d); err != nil {
 			r.Problems = append(r.Problems, err.Error())
 		} else {
 			out.DrillRecord = h.Engine.Store.URL(h.Engine.Layout.Drill(p.BackupID))

@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/restore"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
@@ -73,7 +74,7 @@ func TestExportStatusWatchdog(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := fileEngine(t)
-			e.Now = clock.now
+			e.Clock = clock.now
 			e.Cfg.HBase.NoProgress = 2 * 60 * 1e9
 			probes := 0
 			e.HBaseDog = watchdog.Dog{NoProgress: 2 * time.Minute, Service: "HBase", Sleep: noSleep,
@@ -146,7 +147,7 @@ func TestExportStatusTimeout(t *testing.T) {
 func TestSolrStatusNoAnswer(t *testing.T) {
 	e := fileEngine(t)
 	clock := &fakeClock{t: time.Date(2026, 11, 25, 15, 0, 0, 0, time.UTC)}
-	e.Now = clock.now
+	e.Clock = clock.now
 	e.Cfg.Solr.NoAnswer = 1e9 * 60 * 5
 	e.Solr = downSolr{}
 	id := "20261125T151200Z-0a1b2c"
@@ -207,9 +208,9 @@ func TestTableJobStatusWatchdog(t *testing.T) {
 	be := fileEngine(t)
 	clock := &fakeClock{t: time.Date(2026, 11, 25, 15, 0, 0, 0, time.UTC)}
 	r := &stuckRunner{output: "atlas-backup: step 2/2: hbase Import\n"}
-	e := &restore.Engine{Cfg: be.Cfg, Store: be.Store, Layout: be.Layout, Log: zerolog.Nop(), Runner: r, Now: clock.now,
+	e := &restore.Engine{Core: engine.Core{Cfg: be.Cfg, Store: be.Store, Layout: be.Layout, Log: zerolog.Nop(), Runner: r, Clock: clock.now,
 		HBaseDog: watchdog.Dog{NoProgress: time.Minute, Service: "HBase", Sleep: noSleep,
-			Probe: func(context.Context) error { return errors.New("the HBase master (...) does not answer") }}}
+			Probe: func(context.Context) error { return errors.New("the HBase master (...) does not answer") }}}}
 	h := &Restore{Engine: e}
 	task := RestoreTask{RestoreItem: RestoreItem{RestoreID: "r20261125T153000Z-0d1e2f", Part: "hbase", Name: "atlas_janus"}, Phase: "import", Handle: "j1", Poll: h.jobPolicy().First()}
 	var err error

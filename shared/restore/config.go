@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/atlas-backup/atlas-backup/shared/archive"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 )
 
 // ConfigResult is what RestoreConfig did and found.
@@ -39,7 +40,7 @@ func (e *Engine) RestoreConfig(ctx context.Context, p *Plan) (ConfigResult, erro
 		return res, &ConfigRestoreFailed{Err: fmt.Errorf("open the fetched archive: %w", err)}
 	}
 	defer f.Close()
-	e.emit(p, Event{Part: "config", Name: c.Target, Phase: "started", Message: fmt.Sprintf("unpacking %d entries", len(c.Files))})
+	e.emit(p, engine.Event{Part: "config", Name: c.Target, Phase: "started", Message: fmt.Sprintf("unpacking %d entries", len(c.Files))})
 	files, err := archive.Extract(ctx, f, c.Target, archive.ExtractOptions{Overwrite: p.Yes})
 	if err != nil {
 		return res, &ConfigRestoreFailed{Err: fmt.Errorf("unpack into %s (%d entries written before the error): %w", c.Target, len(files), err)}
@@ -70,6 +71,6 @@ func (e *Engine) RestoreConfig(ctx context.Context, p *Plan) (ConfigResult, erro
 	if len(res.Kept) > 0 {
 		msg += fmt.Sprintf("; %d files not in the backup left in place: %s", len(res.Kept), strings.Join(res.Kept, ", "))
 	}
-	e.emit(p, Event{Part: "config", Name: c.Target, Phase: "done", Message: msg})
+	e.emit(p, engine.Event{Part: "config", Name: c.Target, Phase: "done", Message: msg})
 	return res, nil
 }

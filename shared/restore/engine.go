@@ -9,15 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rs/zerolog"
-
-	"github.com/atlas-backup/atlas-backup/shared/atlas"
-	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
-	"github.com/atlas-backup/atlas-backup/shared/store"
-	"github.com/atlas-backup/atlas-backup/shared/watchdog"
 )
 
 // SolrAPI is what a restore needs of a Solr Collections API client (*solr.Client).
@@ -35,74 +30,26 @@ type SolrAPI interface {
 }
 
 // Engine runs restore steps for one cluster. Every dependency is injected; main wires it.
+// The ones a backup needs too are the embedded engine.Core's.
 type Engine struct {
-	Cfg    config.Config
-	Store  store.Store
-	Layout store.Layout
-	Runner runner.Runner
-	Solr   SolrAPI
-	// Atlas is the Atlas REST client (nil: atlas.url is not set): a restore (not a
-	// drill) is refused while Atlas answers, unless Yes.
-	Atlas *atlas.Client
-	// HBaseKeytab is the keytab path kinit uses on the runner host.
-	HBaseKeytab string
-	// Login, when set, logs in to the KDC as the Solr client; its failure is a
-	// preflight problem.
-	Login func(ctx context.Context) error
-	Log   zerolog.Logger
-	// Progress, when set, sees every step event (the CLI prints them on stderr).
-	Progress func(Event)
-	Now      func() time.Time
-	// HBaseDog watches running Import and check-export jobs (clients.HBaseWatchdog); the
-	// zero value watches nothing.
-	HBaseDog watchdog.Dog
-	// Poll paces HBase job polling; SolrWait paces REQUESTSTATUS.
-	Poll     runner.Backoff
-	SolrWait solr.WaitOptions
+	engine.Core
+	Solr SolrAPI
 	// ReadyTimeout bounds the wait for a restored collection's replicas to become
 	// active (default 5m); ReadyPoll is the interval (default 500ms).
 	ReadyTimeout time.Duration
 	ReadyPoll    time.Duration
 }
 
-// Event is one progress report.
-type Event struct {
-	RestoreID string `json:"restoreId"`
-	BackupID  string `json:"backupId"`
-	// Part: plan, fetch, hbase, solr, config, cleanup, report.
-	Part string `json:"part"`
-	// Name: the table, collection or folder, when the part has one.
-	Name string `json:"name,omitempty"`
-	// Phase: started, fetched, created, submitted, polling, checking, done, failed,
-	// warning, dropped, deleted.
-	Phase   string `json:"phase"`
-	Message string `json:"message,omitempty"`
-	Bytes   int64  `json:"bytes,omitempty"`
-}
-
-func (e *Engine) now() time.Time {
-	if e.Now != nil {
-		return e.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
-func (e *Engine) emit(p *Plan, ev Event) {
+// on puts the plan's restore and backup ids on ev.
+func on(p *Plan, ev engine.Event) engine.Event {
 	if p != nil {
 		ev.RestoreID, ev.BackupID = p.RestoreID, p.BackupID
 	}
-	lg := e.Log.Info()
-	if ev.Phase == "failed" {
-		lg = e.Log.Error()
-	} else if ev.Phase == "warning" {
-		lg = e.Log.Warn()
-	}
-	lg.Str("restoreId", ev.RestoreID).Str("backupId", ev.BackupID).Str("part", ev.Part).Str("name", ev.Name).
-		Str("phase", ev.Phase).Int64("bytes", ev.Bytes).Msg(ev.Message)
-	if e.Progress != nil {
-		e.Progress(ev)
-	}
+	return ev
 }
+
+// emit reports ev, with the plan's ids, through engine.Core.Emit.
+func (e *Engine) emit(p *Plan, ev engine.Event) { e.Emit(on(p, ev)) }
 
 // Error types returned at step boundaries. Each has a kind (its Kind method, the type's
 // name) that survives wrapping and errors.Join: a Lambda reports the first kind in the
@@ -202,47 +149,10 @@ func NewRestoreID(now time.Time) string {
 	return "r" + now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
-// identity runs HBase commands as the hbase principal, with a ticket cache of this
-// restore's own.
-func (e *Engine) identity(restoreID string) hbase.Identity {
-	id := hbase.Identity{Principal: e.Cfg.HBase.Principal, Keytab: e.HBaseKeytab, CCache: e.ccache(restoreID)}
-	if e.Cfg.HBase.Runner.Type == config.RunnerLocal {
-		id.Krb5Conf = e.Cfg.Kerberos.Krb5Conf // the commands run here: the tool's realm
-	}
-	return id
-}
-
-func (e *Engine) ccache(restoreID string) string {
-	dir := "/tmp"
-	if e.Cfg.HBase.Runner.Type == config.RunnerLocal {
-		dir = e.Cfg.WorkDir
-	}
-	return dir + "/krb5cc_atlas_restore_" + restoreID
-}
-
-// job builds a job: kinit as the hbase principal, then steps.
+// job builds a job: kinit as the hbase principal, with this restore's ticket cache,
+// then steps.
 func (e *Engine) job(restoreID, kind, name string, steps ...[]string) (runner.Job, error) {
-	return e.identity(restoreID).Job(runner.JobID(restoreID, kind, name), steps...)
-}
-
-// runJob submits a job and waits for its end (on runner.Local's Done channel when the
-// job is this process's, else by polling).
-func (e *Engine) runJob(ctx context.Context, job runner.Job) (runner.Status, error) {
-	h, err := e.Runner.Submit(ctx, job)
-	if err != nil {
-		return runner.Status{}, err
-	}
-	if d, ok := e.Runner.(doner); ok {
-		if ch := d.Done(h); ch != nil {
-			select {
-			case <-ch:
-				return e.Runner.Status(ctx, h)
-			case <-ctx.Done():
-				return runner.Status{}, fmt.Errorf("wait for %s: %w", h, ctx.Err())
-			}
-		}
-	}
-	return runner.Wait(ctx, e.Runner, h, e.Poll, nil)
+	return e.Identity("restore", restoreID).Job(runner.JobID(restoreID, kind, name), steps...)
 }
 
 // shell runs an HBase shell script on the runner and returns the finished status (its
@@ -256,7 +166,7 @@ func (e *Engine) shell(ctx context.Context, restoreID, kind, name, script string
 	if err != nil {
 		return runner.Status{}, err
 	}
-	return e.runJob(ctx, job)
+	return e.RunJob(ctx, job)
 }
 
 // failure explains a failed job in one line.

@@ -11,7 +11,10 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/store"
@@ -36,7 +39,7 @@ func local(dir string) bool { return strings.HasPrefix(dir, "/") }
 // export dir; for hdfs:// every object is first verified in the store, then the cluster
 // copies the folder in (`hadoop distcp` from s3a://, `s3-dist-cp` on EMR).
 func (e *Engine) FetchTable(ctx context.Context, p *Plan, t TablePlan) error {
-	e.emit(p, Event{Part: "fetch", Name: t.Table, Phase: "started", Bytes: t.Bytes,
+	e.emit(p, engine.Event{Part: "fetch", Name: t.Table, Phase: "started", Bytes: t.Bytes,
 		Message: fmt.Sprintf("%d objects → %s", len(t.Objects), t.StageDir)})
 	prefix := e.Layout.HBase(p.BackupID, t.Table, "")
 	if local(t.StageDir) {
@@ -59,7 +62,7 @@ func (e *Engine) FetchTable(ctx context.Context, p *Plan, t TablePlan) error {
 		if err != nil {
 			return &FetchFailed{Err: err}
 		}
-		st, err := e.runJob(ctx, job)
+		st, err := e.RunJob(ctx, job)
 		if err != nil {
 			return &FetchFailed{Err: fmt.Errorf("table %s: copy into %s: %w", t.Table, t.StageDir, err)}
 		}
@@ -67,7 +70,7 @@ func (e *Engine) FetchTable(ctx context.Context, p *Plan, t TablePlan) error {
 			return &FetchFailed{Err: fmt.Errorf("table %s: copy into %s: %s", t.Table, t.StageDir, failure(st))}
 		}
 	}
-	e.emit(p, Event{Part: "fetch", Name: t.Table, Phase: "fetched", Bytes: t.Bytes, Message: "size and SHA-256 of every object checked"})
+	e.emit(p, engine.Event{Part: "fetch", Name: t.Table, Phase: "fetched", Bytes: t.Bytes, Message: "size and SHA-256 of every object checked"})
 	return nil
 }
 
@@ -93,39 +96,37 @@ func (e *Engine) distCpIn(prefix, dir string) ([][]string, error) {
 	return [][]string{rm, mk, cp}, nil
 }
 
-// verifyObjects re-reads every object and checks its size and SHA-256.
+// verifyObjects re-reads every object and checks its size and SHA-256, at most
+// Cfg.Concurrency at once. Every object is checked; the error joins every problem.
 func (e *Engine) verifyObjects(ctx context.Context, objs []store.ObjectInfo) error {
 	n := e.Cfg.Concurrency
 	if n < 1 {
 		n = 1
 	}
-	sem := make(chan struct{}, n)
 	var (
-		wg   sync.WaitGroup
+		g    errgroup.Group
 		mu   sync.Mutex
 		errs []error
 	)
+	g.SetLimit(n)
 	for _, o := range objs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
+		g.Go(func() error {
 			if err := store.VerifyObject(ctx, e.Store, o); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait() // the problems are in errs
 	return errors.Join(errs...)
 }
 
 // FetchCollection downloads a collection's backup folder from the store into the
 // shared location, under this restore's name, readable by the Solr nodes.
 func (e *Engine) FetchCollection(ctx context.Context, p *Plan, c CollectionPlan) error {
-	e.emit(p, Event{Part: "fetch", Name: c.Collection, Phase: "started", Bytes: c.Bytes,
+	e.emit(p, engine.Event{Part: "fetch", Name: c.Collection, Phase: "started", Bytes: c.Bytes,
 		Message: fmt.Sprintf("%d objects → %s", len(c.Objects), c.LocalDir)})
 	if err := os.RemoveAll(c.LocalDir); err != nil {
 		return &FetchFailed{Err: fmt.Errorf("collection %s: clear %s: %w", c.Collection, c.LocalDir, err)}
@@ -140,7 +141,7 @@ func (e *Engine) FetchCollection(ctx context.Context, p *Plan, c CollectionPlan)
 		os.RemoveAll(c.LocalDir)
 		return &FetchFailed{Err: fmt.Errorf("collection %s: %w", c.Collection, err)}
 	}
-	e.emit(p, Event{Part: "fetch", Name: c.Collection, Phase: "fetched", Bytes: c.Bytes, Message: "size and SHA-256 of every object checked"})
+	e.emit(p, engine.Event{Part: "fetch", Name: c.Collection, Phase: "fetched", Bytes: c.Bytes, Message: "size and SHA-256 of every object checked"})
 	return nil
 }
 
@@ -165,7 +166,7 @@ func (e *Engine) FetchConfig(ctx context.Context, p *Plan) error {
 	if c == nil {
 		return nil
 	}
-	e.emit(p, Event{Part: "fetch", Name: "config", Phase: "started", Bytes: c.Size, Message: e.Store.URL(c.Key)})
+	e.emit(p, engine.Event{Part: "fetch", Name: "config", Phase: "started", Bytes: c.Size, Message: e.Store.URL(c.Key)})
 	dir := filepath.Dir(c.Archive)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return &FetchFailed{Err: fmt.Errorf("config: %w", err)}
@@ -181,7 +182,7 @@ func (e *Engine) FetchConfig(ctx context.Context, p *Plan) error {
 	if err := os.Rename(filepath.Join(tmp, path.Base(c.Key)), c.Archive); err != nil {
 		return &FetchFailed{Err: fmt.Errorf("config: %w", err)}
 	}
-	e.emit(p, Event{Part: "fetch", Name: "config", Phase: "fetched", Bytes: c.Size, Message: "size and SHA-256 checked"})
+	e.emit(p, engine.Event{Part: "fetch", Name: "config", Phase: "fetched", Bytes: c.Size, Message: "size and SHA-256 checked"})
 	return nil
 }
 
@@ -202,7 +203,7 @@ func (e *Engine) Fetch(ctx context.Context, p *Plan) error {
 		return e.FetchConfig(ctx, p)
 	}()
 	if err != nil {
-		e.emit(p, Event{Part: "fetch", Phase: "failed", Message: err.Error()})
+		e.emit(p, engine.Event{Part: "fetch", Phase: "failed", Message: err.Error()})
 		e.RemoveStaging(context.WithoutCancel(ctx), p)
 	}
 	return err
@@ -233,8 +234,8 @@ func (e *Engine) RemoveStaging(ctx context.Context, p *Plan) {
 			}
 		}
 		if job, err := e.job(p.RestoreID, "unstage", "exports", steps...); err == nil {
-			if st, err := e.runJob(ctx, job); err != nil || st.State != runner.StateSucceeded {
-				e.emit(p, Event{Part: "cleanup", Phase: "warning", Message: fmt.Sprintf("could not remove the staged exports %s", strings.Join(remote, ", "))})
+			if st, err := e.RunJob(ctx, job); err != nil || st.State != runner.StateSucceeded {
+				e.emit(p, engine.Event{Part: "cleanup", Phase: "warning", Message: fmt.Sprintf("could not remove the staged exports %s", strings.Join(remote, ", "))})
 			}
 		}
 	}
@@ -247,7 +248,7 @@ func (e *Engine) RemoveStaging(ctx context.Context, p *Plan) {
 		}
 	}
 	if e.Cfg.HBase.Runner.Type == config.RunnerLocal {
-		os.Remove(e.ccache(p.RestoreID))
+		os.Remove(e.CCache("restore", p.RestoreID))
 	}
 	if p.Config != nil && !p.Drill && strings.HasPrefix(p.Config.Target+"/", p.StageDir+"/") {
 		os.Remove(p.Config.Archive)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 )
@@ -52,7 +53,7 @@ func (e *Engine) CreateTable(ctx context.Context, p *Plan, t TablePlan) error {
 	if st.State != runner.StateSucceeded {
 		return &ImportFailed{Err: fmt.Errorf("create %s: %s", t.Target, failure(st))}
 	}
-	e.emit(p, Event{Part: "hbase", Name: t.Target, Phase: "created",
+	e.emit(p, engine.Event{Part: "hbase", Name: t.Target, Phase: "created",
 		Message: fmt.Sprintf("%d column families from the backup's schema", len(t.Schema.Families))})
 	return nil
 }
@@ -73,7 +74,7 @@ func (e *Engine) ImportSubmit(ctx context.Context, p *Plan, t TablePlan) (string
 	if err != nil {
 		return "", &ImportFailed{Err: fmt.Errorf("submit import into %s: %w", t.Target, err)}
 	}
-	e.emit(p, Event{Part: "hbase", Name: t.Target, Phase: "submitted", Message: "Import ← " + t.StageDir})
+	e.emit(p, engine.Event{Part: "hbase", Name: t.Target, Phase: "submitted", Message: "Import ← " + t.StageDir})
 	return h, nil
 }
 
@@ -95,7 +96,7 @@ func (e *Engine) CheckSubmit(ctx context.Context, p *Plan, t TablePlan, imported
 			return "", &CheckFailed{Err: fmt.Errorf("import into %s read %d rows from the export, the backup recorded %d", t.Target, n, t.Rows)}
 		}
 	}
-	e.emit(p, Event{Part: "hbase", Name: t.Target, Phase: "checking", Message: "exporting the restored table to compare rows, cells and digest"})
+	e.emit(p, engine.Event{Part: "hbase", Name: t.Target, Phase: "checking", Message: "exporting the restored table to compare rows, cells and digest"})
 	start, end := t.bounds(p)
 	argv, err := hbase.ExportArgv(e.Cfg.HBase.Command, hbase.ExportOptions{
 		Table: t.Target, OutDir: t.CheckDir, Versions: t.Versions,
@@ -179,7 +180,7 @@ func (e *Engine) CheckTable(ctx context.Context, p *Plan, t TablePlan, exported 
 	res.Got = Counts{Rows: stats.Rows, Cells: stats.Cells, Digest: stats.Digest}
 	res.Match = res.Got == res.Expected
 	if res.Match {
-		e.emit(p, Event{Part: "hbase", Name: t.Target, Phase: "done",
+		e.emit(p, engine.Event{Part: "hbase", Name: t.Target, Phase: "done",
 			Message: fmt.Sprintf("%d rows, %d cells, digest equal to the backup's", stats.Rows, stats.Cells)})
 		return res, nil
 	}
@@ -187,7 +188,7 @@ func (e *Engine) CheckTable(ctx context.Context, p *Plan, t TablePlan, exported 
 		t.Target, stats.Rows, stats.Cells, stats.Digest, t.Rows, t.Cells, t.Digest)
 	if t.RowsBefore > 0 {
 		res.Warnings = append(res.Warnings, "merged into "+fmt.Sprint(t.RowsBefore)+" existing rows, so not comparable: "+diff)
-		e.emit(p, Event{Part: "hbase", Name: t.Target, Phase: "warning", Message: res.Warnings[0]})
+		e.emit(p, engine.Event{Part: "hbase", Name: t.Target, Phase: "warning", Message: res.Warnings[0]})
 		return res, nil
 	}
 	return res, &CheckFailed{Err: errors.New(diff)}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/archive"
-	"github.com/atlas-backup/atlas-backup/shared/backup"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/hostpath"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
@@ -252,17 +252,17 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	}
 	id := in.RestoreID
 	if id == "" {
-		id = NewRestoreID(e.now())
+		id = NewRestoreID(e.Now())
 	}
 	p := &Plan{RestoreID: id, BackupID: in.BackupID, Cluster: e.Cfg.Cluster, Drill: in.Drill, Yes: in.Yes,
-		Suffix: in.Suffix, Parts: parts, StartedAt: e.now(),
+		Suffix: in.Suffix, Parts: parts, StartedAt: e.Now(),
 		StageDir: filepath.Join(e.Cfg.WorkDir, "restore", id)}
-	e.emit(p, Event{Part: "plan", Phase: "started", Message: "reading the manifest and checking the servers (read-only)"})
+	e.emit(p, engine.Event{Part: "plan", Phase: "started", Message: "reading the manifest and checking the servers (read-only)"})
 
 	if err := e.Store.Check(ctx); err != nil {
 		return p, &PreflightFailed{Err: fmt.Errorf("backup store %s: %w", e.Store.URL(e.Layout.Backups()), err)}
 	}
-	m, err := backup.ReadManifest(ctx, e.Store, e.Layout, in.BackupID)
+	m, err := manifest.Read(ctx, e.Store, e.Layout, in.BackupID)
 	if errors.Is(err, store.ErrNotFound) {
 		return p, &BackupNotFound{BackupID: in.BackupID, Manifest: e.Store.URL(e.Layout.Manifest(in.BackupID))}
 	}
@@ -308,14 +308,14 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	}
 	if len(problems) > 0 {
 		err := &PreflightFailed{Err: errors.Join(problems...)}
-		e.emit(p, Event{Part: "plan", Phase: "failed", Message: err.Error()})
+		e.emit(p, engine.Event{Part: "plan", Phase: "failed", Message: err.Error()})
 		return p, err
 	}
 	if len(refused.Problems) > 0 {
-		e.emit(p, Event{Part: "plan", Phase: "failed", Message: refused.Error()})
+		e.emit(p, engine.Event{Part: "plan", Phase: "failed", Message: refused.Error()})
 		return p, refused
 	}
-	e.emit(p, Event{Part: "plan", Phase: "done", Message: fmt.Sprintf("restore %s of backup %s: %d tables, %d collections, config %v",
+	e.emit(p, engine.Event{Part: "plan", Phase: "done", Message: fmt.Sprintf("restore %s of backup %s: %d tables, %d collections, config %v",
 		p.RestoreID, p.BackupID, len(p.Tables), len(p.Collections), p.Config != nil)})
 	return p, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/atlas"
 	"github.com/atlas-backup/atlas-backup/shared/atlas/atlastest"
 	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
@@ -203,8 +204,18 @@ func newFixture(t *testing.T) *fixture {
 	os.MkdirAll(cfg.Solr.Location, 0o755)
 	fr := &fakeRunner{tables: map[string]int64{"atlas_janus": 2}, fams: map[string][]string{"atlas_janus": {"e", "f"}}, fail: map[string]bool{}}
 	fs := &fakeSolr{cols: map[string]int64{"vertex_index": 3}}
-	eng := &Engine{Cfg: cfg, Store: st, Layout: l, Runner: fr, Solr: fs, HBaseKeytab: "/k.keytab", Log: zerolog.Nop(),
-		Poll: runner.Backoff{Initial: time.Millisecond}}
+	eng := &Engine{
+		Core: engine.Core{
+			Cfg:         cfg,
+			Store:       st,
+			Layout:      l,
+			Runner:      fr,
+			HBaseKeytab: "/k.keytab",
+			Log:         zerolog.Nop(),
+			Poll:        runner.Backoff{Initial: time.Millisecond},
+		},
+		Solr: fs,
+	}
 	return &fixture{eng: eng, run: fr, solr: fs, st: st, layout: l, m: m, conf: conf, work: work}
 }
 

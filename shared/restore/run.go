@@ -10,8 +10,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/atlas-backup/atlas-backup/shared/archive"
 	"github.com/atlas-backup/atlas-backup/shared/config"
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
 	"github.com/atlas-backup/atlas-backup/shared/hooks"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
@@ -123,7 +126,7 @@ func (e *Engine) Drill(ctx context.Context, in PlanInput) (*Report, error) {
 }
 
 func (e *Engine) run(ctx context.Context, in PlanInput) (rep *Report, rerr error) {
-	start := e.now()
+	start := e.Now()
 	r := &Report{BackupID: in.BackupID, Drill: in.Drill, Suffix: in.Suffix, StartedAt: start,
 		Parts: []PartResult{}, Before: []string{}, After: []string{}, Seconds: map[string]float64{}}
 	var p *Plan
@@ -131,11 +134,11 @@ func (e *Engine) run(ctx context.Context, in PlanInput) (rep *Report, rerr error
 		if rerr != nil {
 			r.Problems = append(r.Problems, splitErr(rerr)...)
 		}
-		r.FinishedAt = e.now()
+		r.FinishedAt = e.Now()
 		r.OK = rerr == nil && len(r.Problems) == 0
 	}()
 	p, err := e.Plan(ctx, in)
-	r.Seconds["plan"] = e.now().Sub(start).Seconds()
+	r.Seconds["plan"] = e.Now().Sub(start).Seconds()
 	if p != nil {
 		r.RestoreID = p.RestoreID
 		r.Warnings = append(r.Warnings, p.Warnings...)
@@ -146,10 +149,10 @@ func (e *Engine) run(ctx context.Context, in PlanInput) (rep *Report, rerr error
 	}
 	r.Before = beforeSteps(p)
 	for _, s := range r.Before {
-		e.emit(p, Event{Part: "plan", Phase: "before", Message: s})
+		e.emit(p, engine.Event{Part: "plan", Phase: "before", Message: s})
 	}
 	for _, w := range p.Warnings {
-		e.emit(p, Event{Part: "plan", Phase: "warning", Message: w})
+		e.emit(p, engine.Event{Part: "plan", Phase: "warning", Message: w})
 	}
 	if p.Drill {
 		// Whatever happens from here, the scratch tables, collections and folders go.
@@ -157,7 +160,7 @@ func (e *Engine) run(ctx context.Context, in PlanInput) (rep *Report, rerr error
 		defer func() {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Minute)
 			defer cancel()
-			t0 := e.now()
+			t0 := e.Now()
 			c := e.Cleanup(cctx, p)
 			r.Cleanup = &c
 			gone := map[string]bool{}
@@ -169,7 +172,7 @@ func (e *Engine) run(ctx context.Context, in PlanInput) (rep *Report, rerr error
 					r.Parts[i].Left += "; dropped by the drill's cleanup"
 				}
 			}
-			r.Seconds["cleanup"] = e.now().Sub(t0).Seconds()
+			r.Seconds["cleanup"] = e.Now().Sub(t0).Seconds()
 			if len(c.Problems) > 0 && rerr == nil {
 				rerr = &CheckFailed{Err: fmt.Errorf("drill cleanup left scratch objects behind: %s", strings.Join(c.Problems, "; "))}
 			} else if len(c.Problems) > 0 {
@@ -178,9 +181,9 @@ func (e *Engine) run(ctx context.Context, in PlanInput) (rep *Report, rerr error
 		}()
 	}
 
-	t0 := e.now()
+	t0 := e.Now()
 	err = e.Fetch(ctx, p)
-	r.Seconds["fetch"] = e.now().Sub(t0).Seconds()
+	r.Seconds["fetch"] = e.Now().Sub(t0).Seconds()
 	if err != nil {
 		return r, err
 	}
@@ -201,13 +204,13 @@ func (e *Engine) run(ctx context.Context, in PlanInput) (rep *Report, rerr error
 		}
 	}
 
-	t0 = e.now()
+	t0 = e.Now()
 	err = e.restoreParts(ctx, p, r)
-	r.Seconds["restore"] = e.now().Sub(t0).Seconds()
+	r.Seconds["restore"] = e.Now().Sub(t0).Seconds()
 	e.RemoveStaging(context.WithoutCancel(ctx), p)
 	r.After = afterSteps(p, r)
 	for _, s := range r.After {
-		e.emit(p, Event{Part: "report", Phase: "after", Message: s})
+		e.emit(p, engine.Event{Part: "report", Phase: "after", Message: s})
 	}
 	return r, err
 }
@@ -249,14 +252,14 @@ func (e *Engine) restoreParts(ctx context.Context, p *Plan, r *Report) error {
 	var (
 		stop  atomic.Bool
 		mu    sync.Mutex
-		wg    sync.WaitGroup
+		g     errgroup.Group
 		first error
 		n     = e.Cfg.Concurrency
 	)
 	if n < 1 {
 		n = 1
 	}
-	sem := make(chan struct{}, n)
+	g.SetLimit(n)
 	fail := func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -274,18 +277,15 @@ func (e *Engine) restoreParts(ctx context.Context, p *Plan, r *Report) error {
 		mu.Unlock()
 	}
 	// Slots are taken in plan order (tables, whose Import and check take longest, first).
+	// A part's error goes to fail (first kept, stop set), not to the group: a drill's
+	// mismatch must not stop the others.
 	spawn := func(i int, fn func(pr *PartResult) error) {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+		if ctx.Err() != nil {
 			return
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
+		g.Go(func() error {
 			if stop.Load() || ctx.Err() != nil {
-				return
+				return nil
 			}
 			var pr PartResult
 			mu.Lock()
@@ -297,13 +297,14 @@ func (e *Engine) restoreParts(ctx context.Context, p *Plan, r *Report) error {
 				if pr.Status == StatusNotStarted || pr.Status == "" {
 					pr.Status = StatusFailed
 				}
-				e.emit(p, Event{Part: pr.Part, Name: pr.Target, Phase: "failed", Message: err.Error()})
+				e.emit(p, engine.Event{Part: pr.Part, Name: pr.Target, Phase: "failed", Message: err.Error()})
 				fail(err)
 			}
 			mu.Lock()
 			r.Parts[i] = pr
 			mu.Unlock()
-		}()
+			return nil
+		})
 	}
 	i := 0
 	for _, t := range p.Tables {
@@ -317,7 +318,7 @@ func (e *Engine) restoreParts(ctx context.Context, p *Plan, r *Report) error {
 	if p.Config != nil {
 		spawn(i, func(pr *PartResult) error { return e.restoreConfigPart(ctx, p, pr, touch) })
 	}
-	wg.Wait()
+	_ = g.Wait() // the parts report through fail
 	if first == nil && ctx.Err() != nil {
 		first = fmt.Errorf("restore %s interrupted: %w", p.RestoreID, ctx.Err())
 	}
@@ -325,63 +326,27 @@ func (e *Engine) restoreParts(ctx context.Context, p *Plan, r *Report) error {
 }
 
 func (e *Engine) timed(pr *PartResult, phase string, fn func() error) error {
-	t0 := e.now()
+	t0 := e.Now()
 	err := fn()
-	pr.Seconds[phase] += e.now().Sub(t0).Seconds()
+	pr.Seconds[phase] += e.Now().Sub(t0).Seconds()
 	return err
 }
 
-// doner is runner.Local's way to tell a job of this process ended, without polling.
-type doner interface {
-	Done(handle string) <-chan struct{}
-}
-
-// waitJob waits for an Import or check-export job; with the HBase watchdog on (a probe
-// configured) it polls, so a job without progress while HBase does not answer ends with
-// *watchdog.Stalled (and is cancelled), as does a job that failed while HBase does not
-// answer.
+// waitJob waits for an Import or check-export job (what names it). With the HBase
+// watchdog on (a probe configured) it polls under it (engine.Core.WatchJob): a job
+// without progress while HBase does not answer, or one that failed while HBase does
+// not answer, ends with *watchdog.Stalled.
 func (e *Engine) waitJob(ctx context.Context, p *Plan, what, name, handle string) (runner.Status, error) {
+	report := e.Polling(on(p, engine.Event{Part: "hbase", Name: name}))
+	onPoll := func(s runner.Status) {
+		if !s.State.Terminal() {
+			report(string(s.State))
+		}
+	}
 	if e.HBaseDog.Enabled() {
-		polls := 0
-		st, err := runner.WaitCheck(ctx, e.Runner, handle, e.Poll, func(s runner.Status) {
-			polls++
-			if polls%5 == 1 && !s.State.Terminal() {
-				e.emit(p, Event{Part: "hbase", Name: name, Phase: "polling", Message: string(s.State)})
-			}
-		}, e.HBaseDog.JobCheck(what, time.Duration(e.Cfg.HBase.Timeout), e.now))
-		if err != nil {
-			if c, ok := e.Runner.(runner.Canceler); ok && ctx.Err() == nil {
-				if cerr := c.Cancel(ctx, handle); cerr != nil {
-					e.Log.Warn().Err(cerr).Str("job", handle).Msg("cancel job")
-				}
-			}
-			return st, err
-		}
-		if st.State == runner.StateFailed {
-			if err := e.HBaseDog.CheckFailed(ctx, what, fmt.Sprintf("job FAILED (exit %d: %s)", st.ExitCode, st.Tail(3))); err != nil {
-				return st, err
-			}
-		}
-		return st, nil
+		return e.WatchJob(ctx, what, handle, onPoll)
 	}
-	if d, ok := e.Runner.(doner); ok {
-		if ch := d.Done(handle); ch != nil {
-			e.emit(p, Event{Part: "hbase", Name: name, Phase: "polling", Message: "RUNNING"})
-			select {
-			case <-ch:
-				return e.Runner.Status(ctx, handle)
-			case <-ctx.Done():
-				return runner.Status{}, fmt.Errorf("wait for %s: %w", handle, ctx.Err())
-			}
-		}
-	}
-	polls := 0
-	return runner.Wait(ctx, e.Runner, handle, e.Poll, func(s runner.Status) {
-		polls++
-		if polls%5 == 1 && !s.State.Terminal() {
-			e.emit(p, Event{Part: "hbase", Name: name, Phase: "polling", Message: string(s.State)})
-		}
-	})
+	return e.WaitJob(ctx, handle, onPoll)
 }
 
 func (e *Engine) restoreTable(ctx context.Context, p *Plan, t TablePlan, pr *PartResult, touch func()) error {
@@ -464,16 +429,11 @@ func (e *Engine) restoreCollection(ctx context.Context, p *Plan, c CollectionPla
 		if err := e.RestoreSubmit(ctx, p, c); err != nil {
 			return err
 		}
-		polls := 0
 		opts := e.SolrWait
 		opts.KeepStatus = true // CheckCollection deletes it once the outcome is recorded
+		report := e.Polling(on(p, engine.Event{Part: "solr", Name: c.Target}))
 		var err error
-		st, err = e.Solr.Wait(ctx, c.AsyncID, opts, func(s solr.Status) {
-			polls++
-			if polls%5 == 1 {
-				e.emit(p, Event{Part: "solr", Name: c.Target, Phase: "polling", Message: string(s.State)})
-			}
-		})
+		st, err = e.Solr.Wait(ctx, c.AsyncID, opts, func(s solr.Status) { report(string(s.State)) })
 		if err != nil {
 			return &SolrRestoreFailed{Err: fmt.Errorf("RESTORE of %s: %w", c.Target, err)}
 		}
@@ -571,7 +531,7 @@ func (e *Engine) Cleanup(ctx context.Context, p *Plan) CleanupResult {
 		for _, c := range p.Collections {
 			st, err := e.Solr.RequestStatus(ctx, c.AsyncID)
 			if err == nil && (st.State == solr.StateSubmitted || st.State == solr.StateRunning) {
-				e.emit(p, Event{Part: "cleanup", Name: c.Target, Phase: "polling", Message: "waiting for the RESTORE to end before deleting"})
+				e.emit(p, engine.Event{Part: "cleanup", Name: c.Target, Phase: "polling", Message: "waiting for the RESTORE to end before deleting"})
 				_, _ = e.Solr.Wait(ctx, c.AsyncID, solr.WaitOptions{Initial: 500 * time.Millisecond, Max: 2 * time.Second, NotFoundGrace: time.Second}, nil)
 			}
 			if err == nil && st.State != solr.StateNotFound {
@@ -595,7 +555,7 @@ func (e *Engine) Cleanup(ctx context.Context, p *Plan) CleanupResult {
 				continue
 			}
 			res.Deleted = append(res.Deleted, c.Target)
-			e.emit(p, Event{Part: "cleanup", Name: c.Target, Phase: "deleted"})
+			e.emit(p, engine.Event{Part: "cleanup", Name: c.Target, Phase: "deleted"})
 		}
 	}
 	if p.Config != nil && !p.Config.Live && strings.HasPrefix(p.Config.Target+"/", p.StageDir+"/") {
@@ -607,7 +567,7 @@ func (e *Engine) Cleanup(ctx context.Context, p *Plan) CleanupResult {
 		os.RemoveAll(p.StageDir)
 	}
 	if e.Cfg.HBase.Runner.Type == config.RunnerLocal {
-		os.Remove(e.ccache(p.RestoreID))
+		os.Remove(e.CCache("restore", p.RestoreID))
 	}
 	return res
 }
@@ -652,7 +612,7 @@ func (e *Engine) dropScratchTables(ctx context.Context, p *Plan, res *CleanupRes
 	if st, err := e.shell(ctx, p.RestoreID, "drop", "scratch-tables", script.String()); err == nil && st.State == runner.StateSucceeded {
 		for _, name := range drop {
 			res.Dropped = append(res.Dropped, name)
-			e.emit(p, Event{Part: "cleanup", Name: name, Phase: "dropped"})
+			e.emit(p, engine.Event{Part: "cleanup", Name: name, Phase: "dropped"})
 		}
 		return
 	}
@@ -675,7 +635,7 @@ func (e *Engine) dropScratchTables(ctx context.Context, p *Plan, res *CleanupRes
 			continue
 		}
 		res.Dropped = append(res.Dropped, name)
-		e.emit(p, Event{Part: "cleanup", Name: name, Phase: "dropped"})
+		e.emit(p, engine.Event{Part: "cleanup", Name: name, Phase: "dropped"})
 	}
 }
 
@@ -766,10 +726,10 @@ func ScratchSuffix(now time.Time) string {
 
 // hookRunner runs the operator's hooks on the HBase runner.
 func (e *Engine) hookRunner(p *Plan) *hooks.Runner {
-	return &hooks.Runner{Runner: e.Runner, Poll: e.Poll, Now: e.Now,
+	return &hooks.Runner{Runner: e.Runner, Poll: e.Poll, Now: e.Clock,
 		Env: map[string]string{"ATLAS_BACKUP_CLUSTER": e.Cfg.Cluster, "ATLAS_BACKUP_ID": p.BackupID, "ATLAS_BACKUP_RUN_ID": p.RestoreID},
 		Progress: func(phase, name, state, msg string) {
-			e.emit(p, Event{Part: "hook", Name: phase + " " + name, Phase: state, Message: msg})
+			e.emit(p, engine.Event{Part: "hook", Name: phase + " " + name, Phase: state, Message: msg})
 		}}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 )
 
@@ -34,7 +35,7 @@ func (e *Engine) PrepareCollection(ctx context.Context, p *Plan, c CollectionPla
 	if err := e.Solr.DeleteCollection(ctx, c.Target); err != nil && !errors.Is(err, solr.ErrCollectionNotFound) {
 		return &SolrRestoreFailed{Err: fmt.Errorf("delete %s before the RESTORE: %w", c.Target, err)}
 	}
-	e.emit(p, Event{Part: "solr", Name: c.Target, Phase: "deleted", Message: fmt.Sprintf("existing collection (%s) deleted before the RESTORE", docsText(c.DocsBefore))})
+	e.emit(p, engine.Event{Part: "solr", Name: c.Target, Phase: "deleted", Message: fmt.Sprintf("existing collection (%s) deleted before the RESTORE", docsText(c.DocsBefore))})
 	return nil
 }
 
@@ -52,7 +53,7 @@ func (e *Engine) RestoreSubmit(ctx context.Context, p *Plan, c CollectionPlan) e
 	if res.AlreadySubmitted {
 		msg = "RESTORE already submitted by an earlier attempt (async id " + c.AsyncID + "): polling it"
 	}
-	e.emit(p, Event{Part: "solr", Name: c.Target, Phase: "submitted", Message: msg})
+	e.emit(p, engine.Event{Part: "solr", Name: c.Target, Phase: "submitted", Message: msg})
 	return nil
 }
 
@@ -80,7 +81,7 @@ func (e *Engine) CheckCollection(ctx context.Context, p *Plan, c CollectionPlan,
 		e.Log.Warn().Err(err).Str("asyncId", c.AsyncID).Msg("delete solr task status")
 	}
 	os.RemoveAll(c.LocalDir)
-	e.emit(p, Event{Part: "solr", Name: c.Target, Phase: "checking", Message: "waiting for active replicas, then counting and digesting the documents"})
+	e.emit(p, engine.Event{Part: "solr", Name: c.Target, Phase: "checking", Message: "waiting for active replicas, then counting and digesting the documents"})
 	if err := e.waitActive(ctx, c.Target); err != nil {
 		return res, &CheckFailed{Err: err}
 	}
@@ -129,7 +130,7 @@ func (e *Engine) CheckCollection(ctx context.Context, p *Plan, c CollectionPlan,
 	if c.Digest == "" {
 		msg = fmt.Sprintf("%d docs, as the backup recorded (no digest recorded)", n)
 	}
-	e.emit(p, Event{Part: "solr", Name: c.Target, Phase: "done", Message: msg})
+	e.emit(p, engine.Event{Part: "solr", Name: c.Target, Phase: "done", Message: msg})
 	return res, nil
 }
 
@@ -151,7 +152,7 @@ func (e *Engine) waitActive(ctx context.Context, collection string) error {
 	if poll <= 0 {
 		poll = 500 * time.Millisecond
 	}
-	deadline := e.now().Add(timeout)
+	deadline := e.Now().Add(timeout)
 	last := "not asked yet"
 	for {
 		cs, err := e.Solr.ClusterStatus(ctx)
@@ -164,7 +165,7 @@ func (e *Engine) waitActive(ctx context.Context, collection string) error {
 		} else {
 			last = err.Error()
 		}
-		if e.now().After(deadline) {
+		if e.Now().After(deadline) {
 			return fmt.Errorf("collection %s did not become active in %s: %s", collection, timeout, last)
 		}
 		t := time.NewTimer(poll)

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // VerifyObject downloads want.Key and checks its size and SHA-256 against want.
@@ -246,39 +248,27 @@ func within(root, p string) bool {
 }
 
 // forEach runs fn(0..n-1) with at most concurrency calls at once (at least 1).
-// The first error cancels the context given to the other calls and is returned.
+// The first error cancels the context given to the other calls and is returned; no
+// call starts once the context is done.
 func forEach(ctx context.Context, n, concurrency int, fn func(context.Context, int) error) error {
 	if concurrency < 1 {
 		concurrency = 1
 	}
-	parent := ctx
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-		sem   = make(chan struct{}, concurrency)
-	)
-loop:
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(concurrency)
 	for i := range n {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			break loop
+		if gctx.Err() != nil {
+			break
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := fn(ctx, i); err != nil {
-				once.Do(func() { first = err; cancel() })
+		g.Go(func() error {
+			if gctx.Err() != nil {
+				return nil // cancelled while waiting for a slot
 			}
-		}()
+			return fn(gctx, i)
+		})
 	}
-	wg.Wait()
-	if first != nil {
-		return first
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	return parent.Err()
+	return ctx.Err()
 }
