@@ -231,15 +231,38 @@ type SearchResult struct {
 	Approximate int64    `json:"approximateCount"`
 }
 
+// FindByQualifiedName runs s narrowed to the entities whose qualifiedName is qn (a
+// basic search with an entity filter, POST /api/atlas/v2/search/basic): the guids it
+// finds do not depend on the order in which Solr holds its documents.
+func (c *Client) FindByQualifiedName(ctx context.Context, s Search, qn string) (SearchResult, error) {
+	type filter struct {
+		AttributeName  string `json:"attributeName"`
+		Operator       string `json:"operator"`
+		AttributeValue string `json:"attributeValue"`
+	}
+	body := struct {
+		TypeName               string `json:"typeName,omitempty"`
+		Classification         string `json:"classification,omitempty"`
+		ExcludeDeletedEntities bool   `json:"excludeDeletedEntities"`
+		Limit                  int    `json:"limit"`
+		EntityFilters          filter `json:"entityFilters"`
+	}{s.TypeName, s.Classification, true, 10, filter{"qualifiedName", "=", qn}}
+	return c.basicSearch(ctx, http.MethodPost, nil, body)
+}
+
 // BasicSearch runs s.
 func (c *Client) BasicSearch(ctx context.Context, s Search) (SearchResult, error) {
+	return c.basicSearch(ctx, http.MethodGet, s.values(), nil)
+}
+
+func (c *Client) basicSearch(ctx context.Context, method string, q url.Values, body any) (SearchResult, error) {
 	var out struct {
 		Entities []struct {
 			GUID string `json:"guid"`
 		} `json:"entities"`
 		ApproximateCount json.Number `json:"approximateCount"`
 	}
-	if err := c.do(ctx, http.MethodGet, "/api/atlas/v2/search/basic", s.values(), nil, &out); err != nil {
+	if err := c.do(ctx, method, "/api/atlas/v2/search/basic", q, body, &out); err != nil {
 		return SearchResult{}, err
 	}
 	r := SearchResult{GUIDs: []string{}}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -418,19 +419,48 @@ func Check(ctx context.Context, c *Client, rec Record, perRequest time.Duration)
 		add(Section{Name: "search", State: NotRecorded})
 	} else {
 		s := Section{Name: "search", State: Same}
+		qualifiedNames := map[string]string{}
+		for _, e := range rec.Entities {
+			qualifiedNames[e.GUID] = e.QualifiedName
+		}
 		for _, want := range rec.Searches {
 			got, err := func() (SearchResult, error) {
 				var r SearchResult
 				err := call(func(ctx context.Context) (err error) { r, err = c.BasicSearch(ctx, want.Search); return })
 				return r, err
 			}()
-			switch {
-			case err != nil:
+			if err != nil {
 				s.State = Different
 				s.Details = append(s.Details, fmt.Sprintf("%s: %v", want.Name, err))
-			case strings.Join(got.GUIDs, ",") != strings.Join(want.Result.GUIDs, ",") || got.Approximate != want.Result.Approximate:
+				continue
+			}
+			if got.Approximate != want.Result.Approximate {
 				s.State = Different
-				s.Details = append(s.Details, fmt.Sprintf("%s: found %v (about %d), recorded %v (about %d)", want.Name, got.GUIDs, got.Approximate, want.Result.GUIDs, want.Result.Approximate))
+				s.Details = append(s.Details, fmt.Sprintf("%s: about %d found, %d recorded", want.Name, got.Approximate, want.Result.Approximate))
+			}
+			// The first page's order is Solr's document order, which segment merges
+			// change (a restore brings back the merged index): each recorded guid must
+			// be found again by the same search narrowed to its qualifiedName instead.
+			for _, g := range want.Result.GUIDs {
+				qn := qualifiedNames[g]
+				if qn == "" {
+					s.State = Different
+					s.Details = append(s.Details, fmt.Sprintf("%s: %s has no recorded qualifiedName to search it by", want.Name, g))
+					continue
+				}
+				var byName SearchResult
+				err := call(func(ctx context.Context) (err error) {
+					byName, err = c.FindByQualifiedName(ctx, want.Search, qn)
+					return
+				})
+				switch {
+				case err != nil:
+					s.State = Different
+					s.Details = append(s.Details, fmt.Sprintf("%s: search for %s: %v", want.Name, qn, err))
+				case !slices.Contains(byName.GUIDs, g):
+					s.State = Different
+					s.Details = append(s.Details, fmt.Sprintf("%s: %s %s not found by its qualifiedName (found %v)", want.Name, g, qn, byName.GUIDs))
+				}
 			}
 		}
 		add(s)

@@ -87,6 +87,40 @@ func TestTakeAndCheckSame(t *testing.T) {
 	}
 }
 
+// A restored Solr index may hold its documents in another order (segment merges): the
+// first page of a search changes, and check-atlas must still say "same". A recorded
+// guid that its qualifiedName no longer finds is "different".
+func TestCheckSearchIgnoresSolrOrder(t *testing.T) {
+	s := atlastest.New()
+	defer s.Close()
+	s.Seed()
+	ctx := context.Background()
+	rec := atlas.Take(ctx, client(s), time.Now(), 10*time.Second)
+	s.Mu.Lock()
+	s.ReverseSearch = true
+	s.Mu.Unlock()
+	if res := atlas.Check(ctx, client(s), rec, 10*time.Second); !res.Same {
+		t.Fatalf("check with the search order reversed: %+v", res)
+	}
+	if s.Requests["/api/atlas/v2/search/basic"] == 0 {
+		t.Fatal("no search asked")
+	}
+
+	s.Mu.Lock()
+	s.Entities["00000000-0000-0000-0000-00000000000b"].QualifiedName = "db1.renamed@cl1"
+	s.Mu.Unlock()
+	res := atlas.Check(ctx, client(s), rec, 10*time.Second)
+	var search atlas.Section
+	for _, sec := range res.Sections {
+		if sec.Name == "search" {
+			search = sec
+		}
+	}
+	if search.State != atlas.Different || !strings.Contains(strings.Join(search.Details, "\n"), "db1.b@cl1 not found by its qualifiedName") {
+		t.Fatalf("search section %+v", search)
+	}
+}
+
 // What issue 8's restore left: the audit rows came back but the graph did not, and the
 // metrics counted entities from Solr documents: every section must say "different".
 func TestCheckFindsWhatChanged(t *testing.T) {

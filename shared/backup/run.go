@@ -65,9 +65,11 @@ func (e *Engine) Run(ctx context.Context, in PlanInput) (*manifest.Manifest, err
 		)
 		if errors.As(err, &inc) {
 			r.Incomplete = true
+			msg = err.Error() // it names the table already
 		}
 		if errors.As(err, &stalled) {
 			r.Stalled = true
+			msg = err.Error() // it names the part already
 		}
 		r.Failures = append(r.Failures, msg)
 		e.Emit(engine.Event{BackupID: p.BackupID, Part: part, Name: name, Phase: "failed", Message: err.Error()})

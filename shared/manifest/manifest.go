@@ -90,9 +90,9 @@ type Consistency struct {
 	SolrEnd  time.Time `json:"solrEnd"`
 	// Seconds from the HBase cut to the end of the last Solr backup.
 	Seconds float64 `json:"seconds"`
-	// Writes is the evidence that Atlas wrote while the backup ran: rows the Export
-	// scanned that have no cell before the cut, doc counts that changed between the
-	// plan and the end of a collection's BACKUP.
+	// Writes is the evidence that Atlas wrote while the backup ran: a collection's
+	// documents that changed during its BACKUP (digests before and after differ), doc
+	// counts that changed between the plan and the end of a collection's BACKUP.
 	Writes []string `json:"writes,omitempty"`
 	// RepairAdvised: restore this backup, then run Atlas's index repair.
 	RepairAdvised bool `json:"repairAdvised"`

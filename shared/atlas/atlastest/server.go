@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,6 +40,9 @@ type Server struct {
 	Lineage map[string]map[string]any
 	// Requests counts requests by path.
 	Requests map[string]int
+	// ReverseSearch returns a basic search's entities in reverse qualifiedName order
+	// before the limit applies, as a Solr whose segments were merged may order them.
+	ReverseSearch bool
 
 	*httptest.Server
 }
@@ -121,6 +125,38 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		typ, cls := q.Get("typeName"), q.Get("classification")
 		limit, _ := strconv.Atoi(q.Get("limit"))
+		qn := ""
+		if r.Method == http.MethodPost {
+			var body struct {
+				TypeName               string `json:"typeName"`
+				Classification         string `json:"classification"`
+				ExcludeDeletedEntities bool   `json:"excludeDeletedEntities"`
+				Limit                  int    `json:"limit"`
+				EntityFilters          *struct {
+					AttributeName  string `json:"attributeName"`
+					Operator       string `json:"operator"`
+					AttributeValue string `json:"attributeValue"`
+				} `json:"entityFilters"`
+			}
+			if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+				w.WriteHeader(http.StatusBadRequest)
+				reply(map[string]string{"errorCode": "ATLAS-400-00-001", "errorMessage": err.Error()})
+				return
+			}
+			typ, cls, limit = body.TypeName, body.Classification, body.Limit
+			q = url.Values{}
+			if body.ExcludeDeletedEntities {
+				q.Set("excludeDeletedEntities", "true")
+			}
+			if f := body.EntityFilters; f != nil {
+				if f.AttributeName != "qualifiedName" || f.Operator != "=" {
+					w.WriteHeader(http.StatusBadRequest)
+					reply(map[string]string{"errorCode": "ATLAS-400-00-001", "errorMessage": "filter not faked"})
+					return
+				}
+				qn = f.AttributeValue
+			}
+		}
 		if typ != "" && typ != "Referenceable" && typ != "DataSet" && typ != "Process" && typ != "hive_table" && typ != "hive_process" {
 			w.WriteHeader(http.StatusBadRequest)
 			reply(map[string]string{"errorCode": "ATLAS-400-00-005", "errorMessage": "Unknown type: " + typ})
@@ -137,9 +173,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			if cls == "_CLASSIFIED" && len(e.Classifications) == 0 {
 				continue
 			}
+			if qn != "" && e.QualifiedName != qn {
+				continue
+			}
 			found = append(found, e)
 		}
-		sort.Slice(found, func(i, j int) bool { return found[i].QualifiedName < found[j].QualifiedName })
+		sort.Slice(found, func(i, j int) bool { return (found[i].QualifiedName < found[j].QualifiedName) != s.ReverseSearch })
 		total := len(found)
 		if limit > 0 && len(found) > limit {
 			found = found[:limit]
