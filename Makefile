@@ -66,6 +66,10 @@ lifecycle: ## retention, lock, hooks and events acceptance on the stack with the
 	scripts/stack status >/dev/null 2>&1 || scripts/stack up
 	LIFECYCLE_BACKUPS=30 $(GO) test -tags integration -count=1 -timeout 90m -v -run 'TestRetentionManyBackups|TestLockTwoCLIs|TestHooks' ./cmd/atlas-backup/
 
+.PHONY: faults
+faults: ## fault-injection suite on the stack: HBase killed/paused mid-export, KDC down, two CLIs at once, CLI SIGKILLed; prints each outcome and time to outcome (README "Faults")
+	scripts/faults
+
 .PHONY: demo
 demo: ## the main job end to end: stack up, seed, backup into S3 (moto), verify, summary
 	scripts/demo
@@ -87,6 +91,7 @@ check: ## gofmt, go vet, go mod tidy diff, unit tests with -race
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags integration $(PKGS)
+	$(GO) vet -tags integration,faults ./cmd/atlas-backup/
 	$(GO) vet -tags sfn ./scripts/sfn/...
 	@$(GO) mod tidy -diff || { echo "check: go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	$(GO) test -race $(GOTEST_FLAGS) $(PKGS)

@@ -23,6 +23,10 @@ type Results struct {
 	// Incomplete: a table's export holds fewer rows than the live table held
 	// (*ExportIncomplete): the backup is FAILED, not PARTIAL, whatever else was taken.
 	Incomplete bool `json:"incomplete,omitempty"`
+	// Stalled: a part's store stopped answering while its job ran (*watchdog.Stalled,
+	// HBase down mid-export): the backup is FAILED, not PARTIAL, as the state machine's
+	// Catch makes it, whatever else was taken.
+	Stalled bool `json:"stalled,omitempty"`
 	// Hooks: the preBackup hooks' results (Finalize reads them from the store when
 	// empty, and adds the postBackup hooks').
 	Hooks []hooks.Result `json:"hooks,omitempty"`
@@ -89,7 +93,7 @@ func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Ma
 	switch {
 	case len(m.Reasons) == 0:
 		m.Status = manifest.Succeeded
-	case taken > 0 && !r.Incomplete:
+	case taken > 0 && !r.Incomplete && !r.Stalled:
 		m.Status = manifest.Partial
 	default:
 		m.Status = manifest.Failed

@@ -83,6 +83,14 @@ func TestFinalizeStatus(t *testing.T) {
 				r.Failures = []string{"solr vertex_index: boom"}
 				return r
 			}},
+		{name: "a part stalled (HBase down)", want: manifest.Failed, reason: "HBase is down?",
+			results: func(t *testing.T, e *Engine, id string) Results {
+				r := fullResults(t, e, id)
+				r.Tables = nil
+				r.Stalled = true
+				r.Failures = []string{"hbase atlas_janus: hbase export of atlas_janus: no progress for 5m0s and ...: HBase is down?"}
+				return r
+			}},
 		{name: "nothing taken", want: manifest.Failed, reason: "preflight",
 			results: func(*testing.T, *Engine, string) Results { return Results{Failures: []string{"preflight: kdc"}} }},
 		{name: "part missing without a failure line", want: manifest.Partial, reason: "no backup recorded",

@@ -13,6 +13,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
+	"github.com/atlas-backup/atlas-backup/shared/watchdog"
 )
 
 // Run takes one whole backup in-process (the CLI's path): Plan, then every table,
@@ -58,10 +59,17 @@ func (e *Engine) Run(ctx context.Context, in PlanInput) (*manifest.Manifest, err
 		if name == "" {
 			msg = fmt.Sprintf("%s: %v", part, err)
 		}
-		var inc *ExportIncomplete
+		var (
+			inc     *ExportIncomplete
+			stalled *watchdog.Stalled
+		)
 		if errors.As(err, &inc) {
 			r.Incomplete = true
 			msg = err.Error() // it names the table already
+		}
+		if errors.As(err, &stalled) {
+			r.Stalled = true
+			msg = err.Error() // it names the part already
 		}
 		r.Failures = append(r.Failures, msg)
 		e.Emit(engine.Event{BackupID: p.BackupID, Part: part, Name: name, Phase: "failed", Message: err.Error()})
@@ -124,7 +132,16 @@ func (e *Engine) Run(ctx context.Context, in PlanInput) (*manifest.Manifest, err
 	return m, nil
 }
 
-func (e *Engine) exportTable(ctx context.Context, p *Plan, t TablePlan) (manifest.Table, error) {
+func (e *Engine) exportTable(ctx context.Context, p *Plan, t TablePlan) (mt manifest.Table, rerr error) {
+	if t.snapshot() {
+		// The job's guard cleans up after a failed step; this covers a job that never
+		// ended (interrupted, stalled, lost).
+		defer func() {
+			if rerr != nil {
+				e.snapshotLeftovers(ctx, p, t)
+			}
+		}()
+	}
 	h, err := e.ExportSubmit(ctx, p, t)
 	if err != nil {
 		return manifest.Table{}, err
@@ -137,12 +154,16 @@ func (e *Engine) exportTable(ctx context.Context, p *Plan, t TablePlan) (manifes
 		return e.ExportShip(ctx, p, t, st)
 	}
 	report := e.Polling(engine.Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table})
-	st, err := runner.Wait(ctx, e.Runner, h, e.Poll, func(s runner.Status) {
+	st, err := e.WatchJob(ctx, "hbase export of "+t.Table, h, func(s runner.Status) {
 		if !s.State.Terminal() {
 			report(string(s.State))
 		}
 	})
 	if err != nil {
+		var stalled *watchdog.Stalled
+		if errors.As(err, &stalled) {
+			return manifest.Table{}, err
+		}
 		return manifest.Table{}, &ExportFailed{Err: err}
 	}
 	return e.ExportShip(ctx, p, t, st)

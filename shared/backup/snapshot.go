@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
@@ -159,6 +160,29 @@ func (e *Engine) snapshotSubmit(ctx context.Context, p *Plan, t TablePlan) (stri
 	e.Emit(engine.Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "submitted",
 		Message: fmt.Sprintf("snapshot %s, RowCounter, Export of its clone %s, ExportSnapshot → %s", t.Snapshot, t.Scratch, t.ExportDir)})
 	return h, nil
+}
+
+// snapshotLeftovers deletes the table's snapshot and drops its clone if they exist
+// (lenient shell), within a bounded time whatever ctx is.
+func (e *Engine) snapshotLeftovers(ctx context.Context, p *Plan, t TablePlan) {
+	cleanup, err := t.snapshotCleanup()
+	if err != nil {
+		return
+	}
+	argv, err := hbase.LenientShellArgv(e.Cfg.HBase.Command, cleanup)
+	if err != nil {
+		return
+	}
+	job, err := e.Identity("backup", p.BackupID).Job(runner.JobID(p.BackupID, "unsnapshot", t.Table), argv)
+	if err != nil {
+		return
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	defer cancel()
+	if st, err := e.RunJob(cctx, job); err != nil || st.State != runner.StateSucceeded {
+		e.Emit(engine.Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "warning",
+			Message: fmt.Sprintf("could not make sure snapshot %s and clone %s are gone: delete_snapshot / drop them by hand", t.Snapshot, t.Scratch)})
+	}
 }
 
 // snapshotWindowNote is the manifest's window note of a snapshot table.

@@ -32,6 +32,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/secret"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 	"github.com/atlas-backup/atlas-backup/shared/store"
+	"github.com/atlas-backup/atlas-backup/shared/watchdog"
 )
 
 // Set is every client of one cluster.
@@ -225,12 +226,26 @@ func (s *Set) Engine(log zerolog.Logger, toolVersion string) *backup.Engine {
 		Core: engine.Core{
 			Cfg: s.Cfg, Store: s.Store, Layout: s.Layout, Runner: s.Runner, Atlas: s.Atlas,
 			HBaseKeytab: s.HBaseKeytab, Login: s.Login, Log: log,
-			Poll:     runner.Backoff{Initial: time.Second, Max: 15 * time.Second, Multiplier: 1.5},
-			SolrWait: solr.WaitOptions{Initial: time.Second, Max: 15 * time.Second, Factor: 1.5, NotFoundGrace: 30 * time.Second, KeepStatus: true},
+			Poll: runner.Backoff{Initial: time.Second, Max: 15 * time.Second, Multiplier: 1.5},
+			SolrWait: solr.WaitOptions{Initial: time.Second, Max: 15 * time.Second, Factor: 1.5, NotFoundGrace: 30 * time.Second, KeepStatus: true,
+				NoAnswer: time.Duration(s.Cfg.Solr.NoAnswer)},
+			HBaseDog: HBaseWatchdog(s.Cfg),
 		},
 		Solr:        s.Solr,
 		ToolVersion: toolVersion,
 	}
+}
+
+// HBaseWatchdog is the progress watchdog of HBase jobs the config asks for:
+// hbase.noProgress, probing the master through hbase.zookeeper under hbase.znodeParent
+// (no probe without hbase.zookeeper: a job without progress then runs until
+// hbase.timeout).
+func HBaseWatchdog(cfg config.Config) watchdog.Dog {
+	d := watchdog.Dog{NoProgress: time.Duration(cfg.HBase.NoProgress), Service: "HBase"}
+	if len(cfg.HBase.Zookeeper) > 0 {
+		d.Probe = watchdog.HBaseMaster{Servers: cfg.HBase.Zookeeper, ZnodeParent: cfg.HBase.ZnodeParent}.Probe
+	}
+	return d
 }
 
 func tlsTransport(caFile string) (*http.Transport, error) {

@@ -22,6 +22,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/secret"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 	"github.com/atlas-backup/atlas-backup/shared/store"
+	"github.com/atlas-backup/atlas-backup/shared/watchdog"
 )
 
 // Runner types.
@@ -179,6 +180,21 @@ type HBase struct {
 	Versions int `yaml:"versions" json:"versions"`
 	// Compress the export's SequenceFiles (default false: readable by every Import).
 	Compress bool `yaml:"compress" json:"compress"`
+	// Zookeeper lists the cluster's ZooKeeper servers as host:port (hbase.zookeeper.quorum
+	// with its clientPort). With it the progress watchdog can tell a dead HBase from a
+	// slow job: an Export or Import without progress for NoProgress gets a probe (a
+	// ZooKeeper session, then the master's znode); when it fails too, the part fails
+	// naming HBase. Without it a job without progress runs on until Timeout.
+	Zookeeper []string `yaml:"zookeeper" json:"zookeeper,omitempty"`
+	// ZnodeParent is zookeeper.znode.parent (default /hbase; HDP: /hbase-unsecure, or
+	// /hbase-secure with Kerberos).
+	ZnodeParent string `yaml:"znodeParent" json:"znodeParent"`
+	// NoProgress: how long a running Export or Import may show no progress (no new map
+	// progress, counters or step in its output) before HBase is probed (default 5m; 0
+	// turns the watchdog off).
+	NoProgress Duration `yaml:"noProgress" json:"noProgress"`
+	// Timeout bounds one table's Export or Import job, progress or not (default 24h).
+	Timeout Duration `yaml:"timeout" json:"timeout"`
 	// Method is how a table is taken: export (HBase Export, the default) or snapshot
 	// (an HBase snapshot copied out with ExportSnapshot; see the README).
 	Method string `yaml:"method" json:"method"`
@@ -224,6 +240,10 @@ type Solr struct {
 	LocalLocation string `yaml:"localLocation" json:"localLocation,omitempty"`
 	// Timeout bounds one collection's backup (default 2h).
 	Timeout Duration `yaml:"timeout" json:"timeout"`
+	// NoAnswer: how long REQUESTSTATUS of a running BACKUP or RESTORE may fail (every
+	// node unreachable, timing out or erroring) before the part fails naming Solr
+	// (default 5m; at most Timeout).
+	NoAnswer Duration `yaml:"noAnswer" json:"noAnswer"`
 }
 
 // SolrNode is one Solr node's base URL and its Kerberos service principal.
@@ -254,13 +274,21 @@ func (d Duration) String() string { return time.Duration(d).String() }
 // Default collections and values.
 var DefaultCollections = []string{"vertex_index", "edge_index", "fulltext_index"}
 
+// Watchdog defaults (hbase.noProgress, hbase.timeout, solr.noAnswer).
+const (
+	DefaultNoProgress   = 5 * time.Minute
+	DefaultHBaseTimeout = 24 * time.Hour
+	DefaultSolrNoAnswer = 5 * time.Minute
+)
+
 // Defaults returns a Config holding every default.
 func Defaults() Config {
 	return Config{
 		Atlas: Atlas{ConfDir: "/etc/atlas/conf"},
 		HBase: HBase{Runner: Runner{Type: RunnerLocal}, Command: "hbase", Owner: "hbase", Versions: 2147483647,
-			Method: hbase.MethodExport, Snapshot: Snapshot{Mappers: 4, VerifyChecksum: true}},
-		Solr:        Solr{Collections: append([]string(nil), DefaultCollections...), Timeout: Duration(2 * time.Hour)},
+			Method: hbase.MethodExport, Snapshot: Snapshot{Mappers: 4, VerifyChecksum: true},
+			ZnodeParent: "/hbase", NoProgress: Duration(DefaultNoProgress), Timeout: Duration(DefaultHBaseTimeout)},
+		Solr:        Solr{Collections: append([]string(nil), DefaultCollections...), Timeout: Duration(2 * time.Hour), NoAnswer: Duration(DefaultSolrNoAnswer)},
 		Concurrency: 3,
 		Retention:   Retention{FailedGrace: Duration(retention.DefaultGrace)},
 		Lock:        Lock{StaleAfter: Duration(lock.DefaultStaleAfter)},
@@ -488,6 +516,17 @@ func (c *Config) Validate() error {
 	if c.HBase.Versions < 1 {
 		bad("hbase.versions", "must be at least 1, got %d", c.HBase.Versions)
 	}
+	for i, s := range c.HBase.Zookeeper {
+		check(fmt.Sprintf("hbase.zookeeper[%d]", i), watchdog.ValidateServer(s))
+	}
+	check("hbase.znodeParent", watchdog.ValidateZnodeParent(c.HBase.ZnodeParent))
+	ht := time.Duration(c.HBase.Timeout)
+	if ht < time.Minute || ht > 30*24*time.Hour {
+		bad("hbase.timeout", "must be between 1m and 720h, got %s", ht)
+	}
+	if np := time.Duration(c.HBase.NoProgress); np != 0 && (np < 5*time.Second || np > ht) {
+		bad("hbase.noProgress", "must be 0 (off) or between 5s and hbase.timeout (%s), got %s", ht, np)
+	}
 	if check("hbase.method", hbase.ValidateMethod(c.HBase.Method)) && c.HBase.Method == hbase.MethodSnapshot {
 		if c.HBase.RootDir == "" {
 			bad("hbase.rootDir", "must be set with hbase.method snapshot: the cluster's hbase.rootdir, where a restore copies the snapshot back (hdfs://... or an absolute path)")
@@ -542,6 +581,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Solr.Timeout <= 0 {
 		bad("solr.timeout", "must be positive")
+	}
+	if na := time.Duration(c.Solr.NoAnswer); na < 5*time.Second || na > time.Duration(c.Solr.Timeout) && c.Solr.Timeout > 0 {
+		bad("solr.noAnswer", "must be between 5s and solr.timeout (%s), got %s", time.Duration(c.Solr.Timeout), na)
 	}
 
 	// retention, lock, events, hooks

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 const valid = `
@@ -289,5 +290,52 @@ hooks:
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not say %q: %v", want, err)
 		}
+	}
+}
+
+// The watchdog keys: defaults, and each refusal names the field and the rule.
+func TestWatchdogKeys(t *testing.T) {
+	c, err := Parse([]byte(valid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Duration(c.HBase.NoProgress) != 5*time.Minute || time.Duration(c.HBase.Timeout) != 24*time.Hour ||
+		c.HBase.ZnodeParent != "/hbase" || len(c.HBase.Zookeeper) != 0 || time.Duration(c.Solr.NoAnswer) != 5*time.Minute {
+		t.Fatalf("defaults: %+v, solr.noAnswer %s", c.HBase, c.Solr.NoAnswer)
+	}
+	ok := strings.Replace(valid, "  exportDir:", "  zookeeper: [zk1.example.com:2181, 10.0.0.2:2181]\n  znodeParent: /hbase-secure\n  noProgress: 20s\n  timeout: 6h\n  exportDir:", 1)
+	ok = strings.Replace(ok, "  location: /mnt/solr-backup", "  location: /mnt/solr-backup\n  noAnswer: 1m", 1)
+	c, err = Parse([]byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.HBase.Zookeeper) != 2 || c.HBase.ZnodeParent != "/hbase-secure" || time.Duration(c.HBase.NoProgress) != 20*time.Second ||
+		time.Duration(c.HBase.Timeout) != 6*time.Hour || time.Duration(c.Solr.NoAnswer) != time.Minute {
+		t.Fatalf("parsed: %+v, solr.noAnswer %s", c.HBase, c.Solr.NoAnswer)
+	}
+	tests := []struct{ name, from, to, want string }{
+		{"zookeeper without port", "zk1.example.com:2181,", "zk1.example.com,", "hbase.zookeeper[0]: "},
+		{"zookeeper list in one", "zk1.example.com:2181, 10.0.0.2:2181", "'zk1:2181,zk2:2181'", "hbase.zookeeper[0]: "},
+		{"znode relative", "znodeParent: /hbase-secure", "znodeParent: hbase", "hbase.znodeParent: "},
+		{"noProgress too short", "noProgress: 20s", "noProgress: 1s", "hbase.noProgress: must be 0 (off) or between 5s and hbase.timeout (6h0m0s), got 1s"},
+		{"noProgress beyond timeout", "noProgress: 20s", "noProgress: 7h", "hbase.noProgress: must be 0 (off) or between 5s and hbase.timeout"},
+		{"timeout too short", "timeout: 6h", "timeout: 30s", "hbase.timeout: must be between 1m and 720h, got 30s"},
+		{"noAnswer beyond solr.timeout", "noAnswer: 1m", "noAnswer: 3h", "solr.noAnswer: must be between 5s and solr.timeout (2h0m0s), got 3h0m0s"},
+		{"noAnswer zero", "noAnswer: 1m", "noAnswer: 0s", "solr.noAnswer: must be between 5s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := strings.Replace(ok, tt.from, tt.to, 1)
+			if in == ok {
+				t.Fatalf("%q not found", tt.from)
+			}
+			_, err := Parse([]byte(in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := Parse([]byte(strings.Replace(ok, "noProgress: 20s", "noProgress: 0s", 1))); err != nil {
+		t.Fatalf("noProgress 0 (off): %v", err)
 	}
 }

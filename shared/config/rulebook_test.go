@@ -20,6 +20,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 	"github.com/atlas-backup/atlas-backup/shared/store"
+	"github.com/atlas-backup/atlas-backup/shared/watchdog"
 )
 
 // fragments are invalid in every name, path and URL of the config: shell and Ruby
@@ -251,6 +252,16 @@ var rulebook = []struct {
 	}, extra: []string{"./stop-atlas", "bin/stop", "/usr/bin/", "A=1"},
 		build: []builder{
 			{"hbase launcher rule (the same program rule)", hbase.ValidateProgram},
+		}},
+	{field: "hbase.zookeeper[0]", good: "zk1.example.com:2181", set: func(c *config.Config, v string) { c.HBase.Zookeeper = []string{v} },
+		extra: []string{"zk1.example.com", "zk1.example.com:", ":2181", "zk1.example.com:0", "zk1.example.com:65536", "zk1:2181,zk2:2181", "[::1]:2181", "user@zk1:2181"},
+		build: []builder{
+			{"watchdog probe address", watchdog.ValidateServer},
+		}},
+	{field: "hbase.znodeParent", good: "/hbase-unsecure", set: func(c *config.Config, v string) { c.HBase.ZnodeParent = v },
+		extra: []string{"/", "hbase", "/hbase/", "//hbase", "/.hbase"},
+		build: []builder{
+			{"watchdog probe znode", watchdog.ValidateZnodeParent},
 		}},
 	{field: "hbase.keytab", good: "/etc/security/keytabs/hbase.keytab", set: func(c *config.Config, v string) { c.HBase.Keytab = v },
 		build: []builder{

@@ -13,6 +13,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 	"github.com/atlas-backup/atlas-backup/shared/store"
+	"github.com/atlas-backup/atlas-backup/shared/watchdog"
 )
 
 // Core holds the dependencies a backup or restore engine runs on, for one cluster.
@@ -38,6 +39,9 @@ type Core struct {
 	Progress func(Event)
 	// Clock, when set, stands in for time.Now (tests).
 	Clock func() time.Time
+	// HBaseDog watches running HBase jobs (clients.HBaseWatchdog: hbase.noProgress and
+	// the probe through hbase.zookeeper); the zero value watches nothing.
+	HBaseDog watchdog.Dog
 	// Poll paces HBase job polling; SolrWait paces REQUESTSTATUS.
 	Poll     runner.Backoff
 	SolrWait solr.WaitOptions
@@ -147,6 +151,41 @@ func (c *Core) WaitJob(ctx context.Context, handle string, onPoll func(runner.St
 		}
 	}
 	return runner.Wait(ctx, c.Runner, handle, c.Poll, onPoll)
+}
+
+// WatchJob waits for an HBase job (what names it: "hbase export of atlas_janus") by
+// polling under the watchdog and hbase.timeout: a job without progress for
+// hbase.noProgress while HBase does not answer ends the wait with *watchdog.Stalled, as
+// does a job that failed while HBase does not answer; a job past hbase.timeout ends it
+// with an error saying so. A job given up on is cancelled when the runner can
+// (runner.Canceler), so none runs on behind a failed part.
+func (c *Core) WatchJob(ctx context.Context, what, handle string, onPoll func(runner.Status)) (runner.Status, error) {
+	st, err := runner.WaitCheck(ctx, c.Runner, handle, c.Poll, onPoll, c.HBaseDog.JobCheck(what, time.Duration(c.Cfg.HBase.Timeout), c.Now))
+	if err != nil {
+		if ctx.Err() == nil {
+			c.CancelJob(ctx, handle)
+		}
+		return st, err
+	}
+	if st.State == runner.StateFailed {
+		if err := c.HBaseDog.CheckFailed(ctx, what, fmt.Sprintf("job FAILED (exit %d: %s)", st.ExitCode, st.Tail(3))); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// CancelJob ends a job when the runner can (runner.Canceler); a failure is logged.
+func (c *Core) CancelJob(ctx context.Context, handle string) {
+	cr, ok := c.Runner.(runner.Canceler)
+	if !ok {
+		return
+	}
+	if err := cr.Cancel(ctx, handle); err != nil {
+		c.Log.Warn().Err(err).Str("job", handle).Msg("cancel job")
+		return
+	}
+	c.Log.Info().Str("job", handle).Msg("job cancelled")
 }
 
 // RunJob submits a job and waits for its end (WaitJob).

@@ -18,6 +18,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 	"github.com/atlas-backup/atlas-backup/shared/store"
+	"github.com/atlas-backup/atlas-backup/shared/watchdog"
 )
 
 // Backup holds the backup state machine's step handlers, one method per Lambda.
@@ -83,6 +84,8 @@ type ExportTask struct {
 	State    string `json:"state,omitempty"`
 	Done     bool   `json:"done"`
 	Poll     Poll   `json:"poll"`
+	// Watch is the progress watchdog's memory between checks (hbase.noProgress).
+	Watch watchdog.Watch `json:"watch,omitzero"`
 }
 
 // SolrTask is carried through a collection's submit → wait → status → ship loop.
@@ -93,6 +96,8 @@ type SolrTask struct {
 	State      string `json:"state,omitempty"`
 	Done       bool   `json:"done"`
 	Poll       Poll   `json:"poll"`
+	// Answered is when Solr last answered REQUESTSTATUS (solr.noAnswer).
+	Answered time.Time `json:"answered,omitzero"`
 }
 
 // ConfigTask is carried through the config branch.
@@ -217,7 +222,19 @@ func (h *Backup) ExportSubmit(ctx context.Context, in TableItem) (ExportTask, er
 		return ExportTask{}, err
 	}
 	return ExportTask{BackupID: in.BackupID, Table: in.Table, Handle: handle, State: string(runner.StatePending),
-		Poll: orPolicy(h.ExportPoll, ExportPoll).First()}, nil
+		Poll: h.exportPolicy().First()}, nil
+}
+
+// exportPolicy is ExportPoll bounded by hbase.timeout (or the handler's own policy).
+func (h *Backup) exportPolicy() PollPolicy {
+	if h.ExportPoll.Initial > 0 && h.ExportPoll.Limit > 0 {
+		return h.ExportPoll
+	}
+	pp := ExportPoll
+	if t := time.Duration(h.Engine.Cfg.HBase.Timeout); t > 0 {
+		pp.Limit = t
+	}
+	return pp
 }
 
 // ExportStatus checks the export once: Done when it succeeded, the next wait when it
@@ -245,11 +262,34 @@ func (h *Backup) ExportStatus(ctx context.Context, in ExportTask) (ExportTask, e
 		in.Done = true
 		return in, nil
 	case runner.StateFailed:
+		if err := h.Engine.HBaseDog.CheckFailed(ctx, "hbase export of "+in.Table,
+			fmt.Sprintf("job %s FAILED (exit %d: %s)", in.Handle, st.ExitCode, tailLines(st.Output+"\n"+st.Message, 3, 1500))); err != nil {
+			return in, err
+		}
 		return in, &backup.ExportFailed{Err: fmt.Errorf("%s: job %s failed (exit %d): %s", in.Table, in.Handle, st.ExitCode, tailLines(st.Output+"\n"+st.Message, 6, 2000))}
 	}
-	next, err := orPolicy(h.ExportPoll, ExportPoll).Next(in.Poll, "hbase export of "+in.Table)
+	what := "hbase export of " + in.Table
+	var idle time.Duration
+	in.Watch, idle = in.Watch.Observe(watchdog.JobMark(st), h.Engine.Now())
+	if err := h.Engine.HBaseDog.Check(ctx, what, idle); err != nil {
+		h.cancel(ctx, in.Handle)
+		return in, err
+	}
+	next, err := h.exportPolicy().Next(in.Poll, what)
 	in.Poll = next
+	if err != nil {
+		h.cancel(ctx, in.Handle)
+	}
 	return in, err
+}
+
+// cancel ends a job given up on (watchdog, deadline) when the runner can.
+func (h *Backup) cancel(ctx context.Context, handle string) {
+	if c, ok := h.Engine.Runner.(runner.Canceler); ok {
+		if err := c.Cancel(ctx, handle); err != nil {
+			h.Engine.Log.Warn().Err(err).Str("job", handle).Msg("cancel job")
+		}
+	}
 }
 
 // ExportShip reads the finished export, ships it into the store and records the
@@ -281,7 +321,7 @@ func (h *Backup) SolrSubmit(ctx context.Context, in CollectionItem) (SolrTask, e
 		return SolrTask{}, err
 	}
 	return SolrTask{BackupID: in.BackupID, Collection: in.Collection, AsyncID: c.AsyncID, State: string(solr.StateSubmitted),
-		Poll: h.solrPolicy().First()}, nil
+		Poll: h.solrPolicy().First(), Answered: h.Engine.Now()}, nil
 }
 
 func (h *Backup) solrPolicy() PollPolicy {
@@ -310,8 +350,15 @@ func (h *Backup) SolrStatus(ctx context.Context, in SolrTask) (SolrTask, error) 
 	}
 	st, err := h.Engine.SolrStatus(ctx, c)
 	if err != nil {
+		// A retry of this state gets the same input: Answered is the last answer seen.
+		if na := time.Duration(h.Engine.Cfg.Solr.NoAnswer); na > 0 && !in.Answered.IsZero() {
+			if quiet := h.Engine.Now().Sub(in.Answered); quiet >= na {
+				return in, &backup.SolrBackupFailed{Err: &solr.NoAnswerError{AsyncID: c.AsyncID, For: quiet, Polls: in.Poll.Count + 1, Err: err}}
+			}
+		}
 		return in, &PollFailed{Err: fmt.Errorf("solr status of %s: %w", in.Collection, err)}
 	}
+	in.Answered = h.Engine.Now()
 	in.State = string(st.State)
 	switch {
 	case st.State == solr.StateCompleted:

@@ -10,6 +10,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/hooks"
 	"github.com/atlas-backup/atlas-backup/shared/lock"
 	"github.com/atlas-backup/atlas-backup/shared/restore"
+	"github.com/atlas-backup/atlas-backup/shared/watchdog"
 )
 
 // Error types of this package, beside the engines' (backup.BadInput, restore.Refused, ...).
@@ -95,8 +96,8 @@ type KindInfo struct {
 }
 
 // Kinds lists every kind a step handler can return (a test finds every type with a Kind
-// method in shared/backup, shared/restore, shared/lock, shared/hooks and shared/handler
-// here).
+// method in shared/backup, shared/restore, shared/lock, shared/hooks, shared/watchdog and
+// shared/handler here).
 func Kinds() []KindInfo {
 	return []KindInfo{
 		{Name: "BadInput", Types: []error{&backup.BadInput{}, &restore.BadInput{}}},
@@ -117,6 +118,7 @@ func Kinds() []KindInfo {
 		{Name: "Locked", Waits: true, Types: []error{&lock.Locked{}}},
 		{Name: "LockLost", Types: []error{&lock.LockLost{}}},
 		{Name: "HookFailed", Types: []error{&hooks.HookFailed{}}},
+		{Name: "Stalled", Types: []error{&watchdog.Stalled{}}},
 		{Name: "PollFailed", Transient: true, Types: []error{&PollFailed{}}},
 		{Name: "TimedOut", Types: []error{&TimedOut{}}},
 		{Name: "StartFailed", Types: []error{&StartFailed{}}},

@@ -151,7 +151,7 @@ func TestRestoreStateWriteFailureIsStoreFailed(t *testing.T) {
 // listed in Kinds (and nothing else is).
 func TestKindsComplete(t *testing.T) {
 	found := map[string]bool{}
-	for pkg, dir := range map[string]string{"backup": "../backup", "restore": "../restore", "lock": "../lock", "hooks": "../hooks", "handler": "."} {
+	for pkg, dir := range map[string]string{"backup": "../backup", "restore": "../restore", "lock": "../lock", "hooks": "../hooks", "watchdog": "../watchdog", "handler": "."} {
 		fset := token.NewFileSet()
 		pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 	"github.com/atlas-backup/atlas-backup/shared/store"
+	"github.com/atlas-backup/atlas-backup/shared/watchdog"
 )
 
 // Restore holds the restore state machine's step handlers (statemachine/restore.asl.json),
@@ -70,6 +71,8 @@ type RestoreTask struct {
 	State        string `json:"state,omitempty"`
 	Done         bool   `json:"done"`
 	Poll         Poll   `json:"poll"`
+	// Watch is the progress watchdog's memory between checks of an HBase job.
+	Watch watchdog.Watch `json:"watch,omitzero"`
 }
 
 // RestorePartOutput is one part's outcome (the details are in the store).
@@ -225,7 +228,17 @@ func (h *Restore) Fetch(ctx context.Context, in RestoreItem) (RestoreItem, error
 	return in, &restore.BadInput{Err: fmt.Errorf("part: must be hbase, solr or config, got %q", in.Part)}
 }
 
-func (h *Restore) jobPolicy() PollPolicy { return orPolicy(h.JobPoll, ExportPoll) }
+// jobPolicy is ExportPoll bounded by hbase.timeout (or the handler's own policy).
+func (h *Restore) jobPolicy() PollPolicy {
+	if h.JobPoll.Initial > 0 && h.JobPoll.Limit > 0 {
+		return h.JobPoll
+	}
+	pp := ExportPoll
+	if t := time.Duration(h.Engine.Cfg.HBase.Timeout); t > 0 {
+		pp.Limit = t
+	}
+	return pp
+}
 
 func (h *Restore) submitCtx(ctx context.Context) context.Context {
 	if h.Engine.Cfg.HBase.Runner.Type == config.RunnerLocal {
@@ -276,15 +289,38 @@ func (h *Restore) TableJobStatus(ctx context.Context, in RestoreTask) (RestoreTa
 		in.Done = true
 		return in, nil
 	case runner.StateFailed:
+		if err := h.Engine.HBaseDog.CheckFailed(ctx, "hbase "+in.Phase+" job of "+in.Name,
+			fmt.Sprintf("job %s FAILED (exit %d: %s)", in.Handle, st.ExitCode, tailLines(st.Output+"\n"+st.Message, 3, 1500))); err != nil {
+			return in, err
+		}
 		msg := fmt.Errorf("%s job of %s failed (exit %d): %s", in.Phase, in.Name, st.ExitCode, tailLines(st.Output+"\n"+st.Message, 6, 2000))
 		if in.Phase == "check" {
 			return in, &restore.CheckFailed{Err: msg}
 		}
 		return in, &restore.ImportFailed{Err: msg}
 	}
-	next, err := h.jobPolicy().Next(in.Poll, in.Phase+" of "+in.Name)
+	what := "hbase " + in.Phase + " job of " + in.Name
+	var idle time.Duration
+	in.Watch, idle = in.Watch.Observe(watchdog.JobMark(st), h.Engine.Now())
+	if err := h.Engine.HBaseDog.Check(ctx, what, idle); err != nil {
+		h.cancel(ctx, in.Handle)
+		return in, err
+	}
+	next, err := h.jobPolicy().Next(in.Poll, what)
 	in.Poll = next
+	if err != nil {
+		h.cancel(ctx, in.Handle)
+	}
 	return in, err
+}
+
+// cancel ends a job given up on (watchdog, deadline) when the runner can.
+func (h *Restore) cancel(ctx context.Context, handle string) {
+	if c, ok := h.Engine.Runner.(runner.Canceler); ok {
+		if err := c.Cancel(ctx, handle); err != nil {
+			h.Engine.Log.Warn().Err(err).Str("job", handle).Msg("cancel job")
+		}
+	}
 }
 
 // TableCheckSubmit reads the finished Import and submits the export of the restored

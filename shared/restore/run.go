@@ -332,13 +332,21 @@ func (e *Engine) timed(pr *PartResult, phase string, fn func() error) error {
 	return err
 }
 
-func (e *Engine) waitJob(ctx context.Context, p *Plan, name, handle string) (runner.Status, error) {
+// waitJob waits for an Import or check-export job (what names it). With the HBase
+// watchdog on (a probe configured) it polls under it (engine.Core.WatchJob): a job
+// without progress while HBase does not answer, or one that failed while HBase does
+// not answer, ends with *watchdog.Stalled.
+func (e *Engine) waitJob(ctx context.Context, p *Plan, what, name, handle string) (runner.Status, error) {
 	report := e.Polling(on(p, engine.Event{Part: "hbase", Name: name}))
-	return e.WaitJob(ctx, handle, func(s runner.Status) {
+	onPoll := func(s runner.Status) {
 		if !s.State.Terminal() {
 			report(string(s.State))
 		}
-	})
+	}
+	if e.HBaseDog.Enabled() {
+		return e.WatchJob(ctx, what, handle, onPoll)
+	}
+	return e.WaitJob(ctx, handle, onPoll)
 }
 
 func (e *Engine) restoreTable(ctx context.Context, p *Plan, t TablePlan, pr *PartResult, touch func()) error {
@@ -361,7 +369,7 @@ func (e *Engine) restoreTable(ctx context.Context, p *Plan, t TablePlan, pr *Par
 		if err != nil {
 			return err
 		}
-		imported, err = e.waitJob(ctx, p, t.Target, h)
+		imported, err = e.waitJob(ctx, p, "hbase import into "+t.Target, t.Target, h)
 		if err != nil {
 			return &ImportFailed{Err: fmt.Errorf("import into %s: %w", t.Target, err)}
 		}
@@ -392,7 +400,7 @@ func (e *Engine) restoreTable(ctx context.Context, p *Plan, t TablePlan, pr *Par
 		if err != nil {
 			return err
 		}
-		st, err := e.waitJob(ctx, p, t.Target, h)
+		st, err := e.waitJob(ctx, p, "hbase check export of "+t.Target, t.Target, h)
 		if err != nil {
 			return &CheckFailed{Err: fmt.Errorf("check export of %s: %w", t.Target, err)}
 		}

@@ -61,6 +61,13 @@ type Status struct {
 	StepIndex int `json:"stepIndex"`
 }
 
+// Canceler is a Runner that can end a running job (Local). A watchdog that fails a
+// part cancels its job when the runner can, so no job is left running behind a FAILED
+// backup.
+type Canceler interface {
+	Cancel(ctx context.Context, handle string) error
+}
+
 // Runner runs jobs on a host or cluster.
 type Runner interface {
 	// Submit starts job, or finds an earlier attempt with the same ID that is pending,

@@ -31,8 +31,9 @@ type Local struct {
 }
 
 type localRun struct {
-	status Status // guarded by Local.mu; Output is read from the log
-	done   chan struct{}
+	status    Status // guarded by Local.mu; Output is read from the log
+	done      chan struct{}
+	cancelled bool // guarded by Local.mu: Cancel was called; no further step starts
 }
 
 // NewLocal returns a Local runner keeping logs and status files in workDir (created on
@@ -93,7 +94,14 @@ func (l *Local) run(ctx context.Context, job Job, r *localRun, logf *os.File) {
 	for i, step := range job.Steps {
 		l.mu.Lock()
 		r.status.StepIndex = i
+		cancelled := r.cancelled
 		l.mu.Unlock()
+		if cancelled {
+			final = Status{State: StateFailed, ExitCode: -1, StepIndex: i,
+				Message: fmt.Sprintf("cancelled before step %d/%d (%s)", i+1, len(job.Steps), step.Argv[0])}
+			fmt.Fprintf(logf, "atlas-backup: %s\n", final.Message)
+			break
+		}
 		fmt.Fprintf(logf, "atlas-backup: step %d/%d: %s\n", i+1, len(job.Steps), ShellQuote(step.Argv))
 		code, err := runStep(ctx, step.Argv, env, logf, func(pid int) {
 			_ = os.WriteFile(l.pidPath(job.ID), []byte(strconv.Itoa(pid)), 0o600)
@@ -156,6 +164,22 @@ func (l *Local) killLeftover(id string) {
 		killGroup(pid)
 	}
 	_ = os.Remove(l.pidPath(id))
+}
+
+// Cancel ends a running job: no further step starts and the running step's process
+// group is killed (a job of this process, or one an earlier process left running). The
+// job ends FAILED. Cancelling a finished or unknown job does nothing.
+func (l *Local) Cancel(_ context.Context, handle string) error {
+	if !jobIDRe.MatchString(handle) {
+		return fmt.Errorf("local cancel %q: %w", handle, ErrUnknownHandle)
+	}
+	l.mu.Lock()
+	if r, ok := l.jobs[handle]; ok {
+		r.cancelled = true
+	}
+	l.mu.Unlock()
+	l.killLeftover(handle)
+	return nil
 }
 
 // Status reports the job's state and the tail of its log.

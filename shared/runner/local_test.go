@@ -214,3 +214,42 @@ func TestLocalRunningInAnotherProcess(t *testing.T) {
 		t.Fatalf("status of a job whose process died: %+v, %v", st, err)
 	}
 }
+
+// Cancel (the watchdog's) kills the running step's process group and starts no further
+// step; the job ends FAILED.
+func TestLocalCancelByHandle(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "second-ran")
+	l := NewLocal(filepath.Join(dir, "work"))
+	h, err := l.Submit(context.Background(), Job{ID: "cancel-2", Steps: []Step{
+		{Argv: []string{"/bin/sleep", "60"}},
+		{Argv: []string{"/usr/bin/touch", marker}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 500; i++ { // until the step's pid is recorded
+		if _, err := os.Stat(l.pidPath(h)); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := l.Cancel(context.Background(), h); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-l.Done(h):
+	case <-time.After(15 * time.Second):
+		t.Fatal("job did not end after Cancel")
+	}
+	st, err := l.Status(context.Background(), h)
+	if err != nil || st.State != StateFailed || st.StepIndex != 0 {
+		t.Fatalf("status %+v %v", st, err)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the step after the cancelled one ran")
+	}
+	if err := l.Cancel(context.Background(), "../x"); !errors.Is(err, ErrUnknownHandle) {
+		t.Fatalf("cancel of a hostile handle: %v", err)
+	}
+}

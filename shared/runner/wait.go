@@ -51,6 +51,13 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // every status polled. Wait returns an error when Status fails or ctx ends, together with
 // the last status seen.
 func Wait(ctx context.Context, r Runner, handle string, b Backoff, onPoll func(Status)) (Status, error) {
+	return WaitCheck(ctx, r, handle, b, onPoll, nil)
+}
+
+// WaitCheck is Wait with check called on every status that is not terminal (after
+// onPoll): an error from it ends the wait with that error, as it is, and the status.
+// A watchdog (shared/watchdog) is such a check.
+func WaitCheck(ctx context.Context, r Runner, handle string, b Backoff, onPoll func(Status), check func(context.Context, Status) error) (Status, error) {
 	b = b.withDefaults()
 	d := b.Initial
 	var last Status
@@ -65,6 +72,11 @@ func Wait(ctx context.Context, r Runner, handle string, b Backoff, onPoll func(S
 		}
 		if st.State.Terminal() {
 			return st, nil
+		}
+		if check != nil {
+			if err := check(ctx, st); err != nil {
+				return st, err
+			}
 		}
 		if err := b.Sleep(ctx, d); err != nil {
 			return last, fmt.Errorf("wait for %s: %w", handle, err)

@@ -106,3 +106,30 @@ func TestWaitContextCancelled(t *testing.T) {
 		t.Errorf("last state = %s", st.State)
 	}
 }
+
+// WaitCheck: the check sees every status that is not terminal; its error ends the wait
+// as it is.
+func TestWaitCheck(t *testing.T) {
+	running := Status{State: StateRunning}
+	stop := errors.New("stalled")
+	r := &scriptedRunner{states: []Status{running, running, running, {State: StateSucceeded}}}
+	seen := 0
+	st, err := WaitCheck(context.Background(), r, "h", Backoff{Sleep: func(context.Context, time.Duration) error { return nil }}, nil,
+		func(_ context.Context, s Status) error {
+			seen++
+			if seen == 2 {
+				return stop
+			}
+			return nil
+		})
+	if err != stop || st.State != StateRunning || r.calls != 2 {
+		t.Fatalf("err %v, state %s, %d calls", err, st.State, r.calls)
+	}
+	r = &scriptedRunner{states: []Status{running, {State: StateSucceeded}}}
+	seen = 0
+	st, err = WaitCheck(context.Background(), r, "h", Backoff{Sleep: func(context.Context, time.Duration) error { return nil }}, nil,
+		func(context.Context, Status) error { seen++; return nil })
+	if err != nil || st.State != StateSucceeded || seen != 1 {
+		t.Fatalf("err %v, state %s, check saw %d (want 1: not the terminal one)", err, st.State, seen)
+	}
+}

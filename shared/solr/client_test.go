@@ -424,6 +424,14 @@ func TestWait(t *testing.T) {
 		{name: "keep status", statuses: []reply{{200, completed}}, opts: WaitOptions{KeepStatus: true}, wantState: StateCompleted},
 		{name: "poll errors in a row", statuses: []reply{{500, `{"responseHeader":{"status":500},"error":{"msg":"zk","code":500}}`}},
 			opts: opts, wantErrText: "3 polls failed", wantSleeps: []time.Duration{time.Second, 2 * time.Second}},
+		{name: "no answer for solr.noAnswer since the last one", statuses: []reply{{200, running}, {500, `{"responseHeader":{"status":500},"error":{"msg":"zk","code":500}}`}},
+			opts: WaitOptions{Initial: time.Second, Max: 4 * time.Second, Factor: 2, NoAnswer: 6 * time.Second}, wantState: StateRunning,
+			wantErrText: "no answer to REQUESTSTATUS for 7s (3 polls failed)", wantSleeps: []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}},
+		{name: "errors ridden out within solr.noAnswer", statuses: []reply{{500, `{"responseHeader":{"status":500},"error":{"msg":"zk","code":500}}`},
+			{500, `{"responseHeader":{"status":500},"error":{"msg":"zk","code":500}}`}, {500, `{"responseHeader":{"status":500},"error":{"msg":"zk","code":500}}`},
+			{500, `{"responseHeader":{"status":500},"error":{"msg":"zk","code":500}}`}, {200, completed}},
+			deleteReply: reply{200, deleted}, opts: WaitOptions{Initial: time.Second, Max: 4 * time.Second, Factor: 2, NoAnswer: time.Minute}, wantState: StateCompleted,
+			wantSleeps: []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second}, wantDeletes: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

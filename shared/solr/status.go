@@ -71,6 +71,19 @@ func (c *Client) RequestStatus(ctx context.Context, asyncID string) (Status, err
 	return st, nil
 }
 
+// NoAnswerError: REQUESTSTATUS failed on every node for longer than WaitOptions.NoAnswer.
+type NoAnswerError struct {
+	AsyncID string
+	For     time.Duration
+	Polls   int
+	Err     error
+}
+
+func (e *NoAnswerError) Error() string {
+	return fmt.Sprintf("solr wait %s: no answer to REQUESTSTATUS for %s (%d polls failed), last: %s: Solr is down?", e.AsyncID, e.For.Round(time.Second), e.Polls, e.Err.Error())
+}
+func (e *NoAnswerError) Unwrap() error { return e.Err }
+
 // DeleteStatus removes the stored result of a finished async task. It frees the id:
 // Solr accepts it again afterwards, so delete only once the caller has recorded the
 // outcome. Deleting an id Solr does not have is not an error.
@@ -96,6 +109,10 @@ type WaitOptions struct {
 	// MaxPollErrors is how many REQUESTSTATUS calls in a row may fail (all nodes
 	// unavailable, ...) before Wait gives up; default 3.
 	MaxPollErrors int
+	// NoAnswer, when set, replaces MaxPollErrors with a time: Wait gives up once
+	// REQUESTSTATUS has failed for this long since its last answer (or since Wait
+	// started), however many polls that took, and says Solr does not answer.
+	NoAnswer time.Duration
 	// KeepStatus skips the DELETESTATUS after a terminal state (keeps the id taken, so
 	// a resubmission with it is refused).
 	KeepStatus bool
@@ -135,6 +152,7 @@ func (c *Client) Wait(ctx context.Context, asyncID string, opts WaitOptions, onP
 	interval := o.Initial
 	var last Status
 	errorsInRow := 0
+	answered := start
 	for {
 		st, err := c.RequestStatus(ctx, asyncID)
 		switch {
@@ -143,11 +161,16 @@ func (c *Client) Wait(ctx context.Context, asyncID string, opts WaitOptions, onP
 				return last, fmt.Errorf("solr wait %s: %w", asyncID, ctx.Err())
 			}
 			errorsInRow++
-			if errorsInRow >= o.MaxPollErrors {
+			if o.NoAnswer > 0 {
+				if quiet := c.now().Sub(answered); quiet >= o.NoAnswer {
+					return last, &NoAnswerError{AsyncID: asyncID, For: quiet, Polls: errorsInRow, Err: err}
+				}
+			} else if errorsInRow >= o.MaxPollErrors {
 				return last, fmt.Errorf("solr wait %s: %d polls failed, last: %w", asyncID, errorsInRow, err)
 			}
 		default:
 			errorsInRow = 0
+			answered = c.now()
 			last = st
 			if onPoll != nil {
 				onPoll(st)
