@@ -426,6 +426,9 @@ func (a *app) report(m *manifest.Manifest) {
 	fmt.Fprintf(w, "finished\t%s (%s)\n", m.FinishedAt.Format(time.RFC3339), m.FinishedAt.Sub(m.StartedAt).Round(time.Second))
 	for _, t := range m.HBase {
 		fmt.Fprintf(w, "hbase %s\t%d rows, %d cells, %d objects, %s\n", t.Table, t.Rows, t.Cells, len(t.Objects), humanBytes(t.Bytes))
+		if t.IsSnapshot() {
+			fmt.Fprintf(w, "  method\tsnapshot %s (ExportSnapshot copy; restored with clone_snapshot or restore_snapshot)\n", t.Snapshot)
+		}
 		if s := windowText(t.Window); s != "" {
 			fmt.Fprintf(w, "  window\t%s\n", s)
 		}
