@@ -196,6 +196,14 @@ var rulebook = []struct {
 				return err
 			}},
 		}},
+	{field: "hbase.rootDir", good: "hdfs:///apps/hbase/data", set: func(c *config.Config, v string) { c.HBase.RootDir = v },
+		extra: []string{"hdfs://nn1:99999999/x", "hdfs://user@nn1/x", "hdfs://nn1/x/../y", "file:///x", "rel/dir"},
+		build: []builder{
+			{"exportsnapshot argv", func(v string) error {
+				_, err := hbase.ExportSnapshotArgv("hbase", hbase.ExportSnapshotOptions{Snapshot: "s1", CopyFrom: "/stage", CopyTo: v})
+				return err
+			}},
+		}},
 	{field: "hbase.tables[0]", good: "atlas_janus", set: func(c *config.Config, v string) { c.HBase.Tables = []string{v} },
 		extra: []string{"ns:", ":t", "a:b:c", "ns-1:t", ".t", "t..x"},
 		build: []builder{
