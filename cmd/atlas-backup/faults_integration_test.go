@@ -357,3 +357,103 @@ func TestFaultKDCDown(t *testing.T) {
 	}
 	rerun(t, name, cluster, cfg, id)
 }
+
+// jobScanning reports whether a job log of workDir whose name has kind ("-import-")
+// shows a map task processing its split.
+func jobScanning(workDir, kind string) bool {
+	logs, _ := filepath.Glob(filepath.Join(workDir, "jobs", "*"+kind+"*.log"))
+	for _, l := range logs {
+		if b, err := os.ReadFile(l); err == nil && bytes.Contains(b, []byte("Processing split: ")) {
+			return true
+		}
+	}
+	return false
+}
+
+// HBase paused in the middle of a drill's Import (the restore path's watchdog): the
+// Import polls RUNNING with no progress, the probe finds no master, the hbase parts fail
+// naming HBase, the drill exits 1 and says it could not drop its scratch tables; the
+// Solr and config parts are restored, checked and cleaned up. HBase is started again;
+// the operator drops the scratch tables the report names, and a plain drill (a new
+// suffix) passes.
+func TestFaultHBaseDiesDuringImport(t *testing.T) {
+	name := "hbase-paused-during-import"
+	ensureHBase(t)
+	cluster := uniqueCluster("fault-import")
+	cfg := variant(t, cluster, func(m map[string]any) {
+		withoutAtlasREST(m)
+		hb := sub(m, "hbase")
+		hb["exportDir"] = t.TempDir()
+		hb["zookeeper"] = []string{stackEnv.Get("STACK_HBASE_ZK")}
+		hb["noProgress"] = "20s"
+	})
+	t.Cleanup(func() { ensureHBase(t) })
+	id := mustBackup(t, cfg)
+	suffix := fmt.Sprintf("_fault%d", time.Now().UnixNano()%1e6)
+	cmd := exec.Command(cliBin, "--config", cfg, "drill", id, "--suffix", suffix)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := hbasePid(t)
+	wd := workDirOf(t, cfg)
+	waitFor(t, "an Import map task processes its split", 5*time.Minute, func() bool { return jobScanning(wd, "-import-") })
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	fault := time.Now()
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL); _ = syscall.Kill(pid, syscall.SIGCONT) })
+	code := waitExit(t, cmd, 15*time.Minute)
+	took := time.Since(fault)
+	o := out.String()
+	fmt.Printf("FAULT %s: drill exit %d %s after the fault: %s\n", name, code, took.Round(time.Second), firstLineWith(o, "HBase is down?"))
+	if code != 1 {
+		t.Errorf("drill exit %d, want 1\n%s", code, lastN(o, 30))
+	}
+	for _, w := range []string{"hbase import into ", "no progress for", "HBase master", "HBase is down?", "to drop the scratch ones"} {
+		if !strings.Contains(o, w) {
+			t.Errorf("drill output does not say %q:\n%s", w, lastN(o, 30))
+		}
+	}
+	if ps := processesWith(filepath.Join(wd, "restore")); len(ps) > 0 {
+		t.Errorf("jobs left running after the drill ended: %v", ps)
+	}
+	for _, k := range s3Keys(t, "atlas/"+cluster+"/_readers/") {
+		if b := getObject(t, k); !strings.Contains(string(b), `"released"`) {
+			t.Errorf("reader mark %s left:\n%s", k, b)
+		}
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	_ = syscall.Kill(pid, syscall.SIGCONT)
+	waitFor(t, "the paused HBase is gone", time.Minute, func() bool { return syscall.Kill(pid, 0) != nil })
+	restart := ensureHBase(t)
+	var left []string
+	for _, tb := range hbaseTables(t) {
+		if strings.HasSuffix(tb, suffix) {
+			left = append(left, tb)
+		}
+	}
+	fmt.Printf("FAULT %s: HBase started again in %s; scratch tables left for the operator to drop: %v\n", name, restart.Round(time.Second), left)
+	dropTables(t, left...)
+	t0 := time.Now()
+	r := run(t, cfg, "drill", id)
+	fmt.Printf("FAULT %s: re-run (drill) after recovery exit %d in %s\n", name, r.code, time.Since(t0).Round(time.Second))
+	if r.code != 0 {
+		t.Fatalf("drill after recovery: exit %d\n%s%s", r.code, lastN(r.stdout, 20), lastN(r.stderr, 10))
+	}
+}
+
+// firstLineWith is the first line of s containing sub, at most 400 bytes.
+func firstLineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			l = strings.TrimSpace(l)
+			if len(l) > 400 {
+				l = l[:400] + "..."
+			}
+			return l
+		}
+	}
+	return ""
+}
