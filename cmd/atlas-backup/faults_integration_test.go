@@ -16,6 +16,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -456,4 +459,159 @@ func firstLineWith(s, sub string) string {
 		}
 	}
 	return ""
+}
+
+// cutProxy forwards TCP to target until cut: then it closes every connection and its
+// listener, so the endpoint refuses connections (S3 unreachable).
+type cutProxy struct {
+	l     net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+	cut   bool
+}
+
+func newCutProxy(t *testing.T, target string) *cutProxy {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{l: l}
+	t.Cleanup(p.Cut)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			if p.cut {
+				p.mu.Unlock()
+				c.Close()
+				u.Close()
+				continue
+			}
+			p.conns = append(p.conns, c, u)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(u, c); u.Close() }()
+			go func() { _, _ = io.Copy(c, u); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *cutProxy) URL() string { return "http://" + p.l.Addr().String() }
+
+// Cut makes the endpoint unreachable from now on.
+func (p *cutProxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cut {
+		return
+	}
+	p.cut = true
+	p.l.Close()
+	for _, c := range p.conns {
+		c.Close()
+	}
+}
+
+// S3 unreachable from the moment the first export is shipped until after the run (longer
+// than the SDK's retries): the parts that ship fail as store failures, the FAILED
+// manifest cannot be written to the store and is kept under workDir/manifests, the lock
+// cannot be released (its process is gone, so on this host it is stale at once). With S3
+// back, a plain re-run resumes the same backup (no manifest in the store) and is
+// SUCCEEDED.
+func TestFaultS3Unreachable(t *testing.T) {
+	name := "s3-unreachable-during-ship"
+	cluster := uniqueCluster("fault-s3")
+	exportDir := t.TempDir()
+	u, err := url.Parse(stackEnv.Get("AWS_ENDPOINT_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newCutProxy(t, u.Host)
+	cfg := variant(t, cluster, func(m map[string]any) {
+		withoutAtlasREST(m)
+		sub(m, "hbase")["exportDir"] = exportDir
+		sub(m, "aws")["endpoint"] = proxy.URL()
+	})
+	cmd := exec.Command(cliBin, "--config", cfg, "backup", "--new")
+	// the config's endpoint, not the environment's, must reach the proxy
+	cmd.Env = withoutEnv(os.Environ(), "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3")
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first export is shipped", 5*time.Minute, func() bool {
+		return strings.Contains(stderr.String(), " shipping ") && strings.Contains(stderr.String(), "rows, ")
+	})
+	proxy.Cut()
+	fault := time.Now()
+	code := waitExit(t, cmd, 15*time.Minute)
+	took := time.Since(fault)
+	e := stderr.String()
+	id := backupID(t, e)
+	local := filepath.Join(workDirOf(t, cfg), "manifests", id+".json")
+	b, err := os.ReadFile(local)
+	var m *manifest.Manifest
+	if err == nil {
+		m, err = manifest.Unmarshal(b)
+	}
+	status, reason := "none", ""
+	if err == nil {
+		status = string(m.Status)
+		if len(m.Reasons) > 0 {
+			reason = m.Reasons[0]
+		}
+	}
+	fmt.Printf("FAULT %s: %s (exit %d, manifest kept at workDir/manifests) %s after the cut: %.400s\n", name, status, code, took.Round(time.Second), reason)
+	if code != 1 || err != nil || m.Status == manifest.Succeeded {
+		t.Errorf("exit %d, local manifest %v (%s); want exit 1 and a FAILED/PARTIAL manifest kept locally\n%s", code, err, status, lastN(e, 15))
+	}
+	if keyExists(t, "atlas/"+cluster+"/latest.json") || keyExists(t, "atlas/"+cluster+"/"+id+"/manifest.json") {
+		t.Errorf("latest or a manifest reached the store while it was unreachable")
+	}
+	if ps := processesWith(exportDir); len(ps) > 0 {
+		t.Errorf("jobs left running: %v", ps)
+	}
+	// S3 is back (the stack's endpoint itself): a plain re-run resumes and succeeds.
+	cfg2 := variant(t, cluster, func(m map[string]any) {
+		withoutAtlasREST(m)
+		sub(m, "hbase")["exportDir"] = exportDir
+		m["workDir"] = workDirOf(t, cfg)
+	})
+	t0 := time.Now()
+	r := run(t, cfg2, "backup")
+	id2 := backupID(t, r.stderr)
+	m2 := readManifest(t, cluster, id2)
+	fmt.Printf("FAULT %s: re-run after recovery %s (exit %d) in %s, resumed the same backup: %v\n", name, m2.Status, r.code, time.Since(t0).Round(time.Second), id2 == id)
+	if r.code != 0 || m2.Status != manifest.Succeeded {
+		t.Fatalf("re-run: exit %d %s\n%s", r.code, m2.Status, lastN(r.stderr, 20))
+	}
+	if b := getObject(t, "atlas/"+cluster+"/latest.json"); !strings.Contains(string(b), id2) {
+		t.Errorf("latest after the re-run: %s", b)
+	}
+}
+
+func withoutEnv(env []string, names ...string) []string {
+	var out []string
+	for _, kv := range env {
+		drop := false
+		for _, n := range names {
+			if strings.HasPrefix(kv, n+"=") {
+				drop = true
+			}
+		}
+		if !drop {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
