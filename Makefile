@@ -67,7 +67,7 @@ lifecycle: ## retention, lock, hooks and events acceptance on the stack with the
 	LIFECYCLE_BACKUPS=30 $(GO) test -tags integration -count=1 -timeout 90m -v -run 'TestRetentionManyBackups|TestLockTwoCLIs|TestHooks' ./cmd/atlas-backup/
 
 .PHONY: faults
-faults: ## fault-injection suite on the stack: HBase killed/paused mid-export, KDC down, two CLIs at once, CLI SIGKILLed; prints each outcome and time to outcome (README "Faults")
+faults: ## fault-injection suite on the stack: HBase killed/paused mid-export and mid-import, KDC down, S3 cut, two CLIs at once, CLI SIGKILLed; prints each outcome and time to outcome (README "Faults")
 	scripts/faults
 
 .PHONY: demo

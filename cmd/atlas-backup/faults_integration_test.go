@@ -16,6 +16,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -356,4 +359,259 @@ func TestFaultKDCDown(t *testing.T) {
 		t.Errorf("a backup whose KDC did not answer shipped exports: %v", keys)
 	}
 	rerun(t, name, cluster, cfg, id)
+}
+
+// jobScanning reports whether a job log of workDir whose name has kind ("-import-")
+// shows a map task processing its split.
+func jobScanning(workDir, kind string) bool {
+	logs, _ := filepath.Glob(filepath.Join(workDir, "jobs", "*"+kind+"*.log"))
+	for _, l := range logs {
+		if b, err := os.ReadFile(l); err == nil && bytes.Contains(b, []byte("Processing split: ")) {
+			return true
+		}
+	}
+	return false
+}
+
+// HBase paused in the middle of a drill's Import (the restore path's watchdog): the
+// Import polls RUNNING with no progress, the probe finds no master, the hbase parts fail
+// naming HBase, the drill exits 1 and says it could not drop its scratch tables; the
+// Solr and config parts are restored, checked and cleaned up. HBase is started again;
+// the operator drops the scratch tables the report names, and a plain drill (a new
+// suffix) passes.
+func TestFaultHBaseDiesDuringImport(t *testing.T) {
+	name := "hbase-paused-during-import"
+	ensureHBase(t)
+	cluster := uniqueCluster("fault-import")
+	cfg := variant(t, cluster, func(m map[string]any) {
+		withoutAtlasREST(m)
+		hb := sub(m, "hbase")
+		hb["exportDir"] = t.TempDir()
+		hb["zookeeper"] = []string{stackEnv.Get("STACK_HBASE_ZK")}
+		hb["noProgress"] = "20s"
+	})
+	t.Cleanup(func() { ensureHBase(t) })
+	id := mustBackup(t, cfg)
+	suffix := fmt.Sprintf("_fault%d", time.Now().UnixNano()%1e6)
+	cmd := exec.Command(cliBin, "--config", cfg, "drill", id, "--suffix", suffix)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := hbasePid(t)
+	wd := workDirOf(t, cfg)
+	waitFor(t, "an Import map task processes its split", 5*time.Minute, func() bool { return jobScanning(wd, "-import-") })
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	fault := time.Now()
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL); _ = syscall.Kill(pid, syscall.SIGCONT) })
+	code := waitExit(t, cmd, 15*time.Minute)
+	took := time.Since(fault)
+	o := out.String()
+	fmt.Printf("FAULT %s: drill exit %d %s after the fault: %s\n", name, code, took.Round(time.Second), firstLineWith(o, "HBase is down?"))
+	if code != 1 {
+		t.Errorf("drill exit %d, want 1\n%s", code, lastN(o, 30))
+	}
+	for _, w := range []string{"hbase import into ", "no progress for", "HBase master", "HBase is down?", "to drop the scratch ones"} {
+		if !strings.Contains(o, w) {
+			t.Errorf("drill output does not say %q:\n%s", w, lastN(o, 30))
+		}
+	}
+	if ps := processesWith(filepath.Join(wd, "restore")); len(ps) > 0 {
+		t.Errorf("jobs left running after the drill ended: %v", ps)
+	}
+	for _, k := range s3Keys(t, "atlas/"+cluster+"/_readers/") {
+		if b := getObject(t, k); !strings.Contains(string(b), `"released"`) {
+			t.Errorf("reader mark %s left:\n%s", k, b)
+		}
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	_ = syscall.Kill(pid, syscall.SIGCONT)
+	waitFor(t, "the paused HBase is gone", time.Minute, func() bool { return syscall.Kill(pid, 0) != nil })
+	restart := ensureHBase(t)
+	var left []string
+	for _, tb := range hbaseTables(t) {
+		if strings.HasSuffix(tb, suffix) {
+			left = append(left, tb)
+		}
+	}
+	fmt.Printf("FAULT %s: HBase started again in %s; scratch tables left for the operator to drop: %v\n", name, restart.Round(time.Second), left)
+	dropTables(t, left...)
+	t0 := time.Now()
+	r := run(t, cfg, "drill", id)
+	fmt.Printf("FAULT %s: re-run (drill) after recovery exit %d in %s\n", name, r.code, time.Since(t0).Round(time.Second))
+	if r.code != 0 {
+		t.Fatalf("drill after recovery: exit %d\n%s%s", r.code, lastN(r.stdout, 20), lastN(r.stderr, 10))
+	}
+}
+
+// firstLineWith is the first line of s containing sub, at most 400 bytes.
+func firstLineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			l = strings.TrimSpace(l)
+			if len(l) > 400 {
+				l = l[:400] + "..."
+			}
+			return l
+		}
+	}
+	return ""
+}
+
+// cutProxy forwards TCP to target until cut: then it closes every connection and its
+// listener, so the endpoint refuses connections (S3 unreachable).
+type cutProxy struct {
+	l     net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+	cut   bool
+}
+
+func newCutProxy(t *testing.T, target string) *cutProxy {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{l: l}
+	t.Cleanup(p.Cut)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			if p.cut {
+				p.mu.Unlock()
+				c.Close()
+				u.Close()
+				continue
+			}
+			p.conns = append(p.conns, c, u)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(u, c); u.Close() }()
+			go func() { _, _ = io.Copy(c, u); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *cutProxy) URL() string { return "http://" + p.l.Addr().String() }
+
+// Cut makes the endpoint unreachable from now on.
+func (p *cutProxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cut {
+		return
+	}
+	p.cut = true
+	p.l.Close()
+	for _, c := range p.conns {
+		c.Close()
+	}
+}
+
+// S3 unreachable from the moment the first export is shipped until after the run (longer
+// than the SDK's retries): the parts that ship fail as store failures, the FAILED
+// manifest cannot be written to the store and is kept under workDir/manifests, the lock
+// cannot be released (its process is gone, so on this host it is stale at once). With S3
+// back, a plain re-run resumes the same backup (no manifest in the store) and is
+// SUCCEEDED.
+func TestFaultS3Unreachable(t *testing.T) {
+	name := "s3-unreachable-during-ship"
+	cluster := uniqueCluster("fault-s3")
+	exportDir := t.TempDir()
+	u, err := url.Parse(stackEnv.Get("AWS_ENDPOINT_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newCutProxy(t, u.Host)
+	cfg := variant(t, cluster, func(m map[string]any) {
+		withoutAtlasREST(m)
+		sub(m, "hbase")["exportDir"] = exportDir
+		sub(m, "aws")["endpoint"] = proxy.URL()
+	})
+	cmd := exec.Command(cliBin, "--config", cfg, "backup", "--new")
+	// the config's endpoint, not the environment's, must reach the proxy
+	cmd.Env = withoutEnv(os.Environ(), "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3")
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first export is shipped", 5*time.Minute, func() bool {
+		return strings.Contains(stderr.String(), " shipping ") && strings.Contains(stderr.String(), "rows, ")
+	})
+	proxy.Cut()
+	fault := time.Now()
+	code := waitExit(t, cmd, 15*time.Minute)
+	took := time.Since(fault)
+	e := stderr.String()
+	id := backupID(t, e)
+	local := filepath.Join(workDirOf(t, cfg), "manifests", id+".json")
+	b, err := os.ReadFile(local)
+	var m *manifest.Manifest
+	if err == nil {
+		m, err = manifest.Unmarshal(b)
+	}
+	status, reason := "none", ""
+	if err == nil {
+		status = string(m.Status)
+		if len(m.Reasons) > 0 {
+			reason = m.Reasons[0]
+		}
+	}
+	fmt.Printf("FAULT %s: %s (exit %d, manifest kept at workDir/manifests) %s after the cut: %.400s\n", name, status, code, took.Round(time.Second), reason)
+	if code != 1 || err != nil || m.Status == manifest.Succeeded {
+		t.Errorf("exit %d, local manifest %v (%s); want exit 1 and a FAILED/PARTIAL manifest kept locally\n%s", code, err, status, lastN(e, 15))
+	}
+	if keyExists(t, "atlas/"+cluster+"/latest.json") || keyExists(t, "atlas/"+cluster+"/"+id+"/manifest.json") {
+		t.Errorf("latest or a manifest reached the store while it was unreachable")
+	}
+	if ps := processesWith(exportDir); len(ps) > 0 {
+		t.Errorf("jobs left running: %v", ps)
+	}
+	// S3 is back (the stack's endpoint itself): a plain re-run resumes and succeeds.
+	cfg2 := variant(t, cluster, func(m map[string]any) {
+		withoutAtlasREST(m)
+		sub(m, "hbase")["exportDir"] = exportDir
+		m["workDir"] = workDirOf(t, cfg)
+	})
+	t0 := time.Now()
+	r := run(t, cfg2, "backup")
+	id2 := backupID(t, r.stderr)
+	m2 := readManifest(t, cluster, id2)
+	fmt.Printf("FAULT %s: re-run after recovery %s (exit %d) in %s, resumed the same backup: %v\n", name, m2.Status, r.code, time.Since(t0).Round(time.Second), id2 == id)
+	if r.code != 0 || m2.Status != manifest.Succeeded {
+		t.Fatalf("re-run: exit %d %s\n%s", r.code, m2.Status, lastN(r.stderr, 20))
+	}
+	if b := getObject(t, "atlas/"+cluster+"/latest.json"); !strings.Contains(string(b), id2) {
+		t.Errorf("latest after the re-run: %s", b)
+	}
+}
+
+func withoutEnv(env []string, names ...string) []string {
+	var out []string
+	for _, kv := range env {
+		drop := false
+		for _, n := range names {
+			if strings.HasPrefix(kv, n+"=") {
+				drop = true
+			}
+		}
+		if !drop {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
