@@ -114,16 +114,20 @@ func TestBackupWindowInEachTablesUnit(t *testing.T) {
 			c := atlasCluster(25, 7)
 			c.DateTimeStamps = dateTimes
 			e := liveEngine(t, c)
+			// a clock between milliseconds: the cut is taken at the millisecond the
+			// manifest records, and every table's window ends at it in its own unit
+			e.Clock = func() time.Time { return liveNow.Add(123456789 * time.Nanosecond) }
+			cut := liveNow.Add(123 * time.Millisecond)
 			m, err := e.Run(context.Background(), PlanInput{Trigger: manifest.Trigger{Source: "cli"}})
 			if err != nil {
 				t.Fatalf("%v\n%+v", err, m)
 			}
 			g, a := tableOf(t, m, "atlas_janus"), tableOf(t, m, "ATLAS_ENTITY_AUDIT_EVENTS")
-			if g.Window == nil || g.Window.Unit != hbase.Microseconds || g.Window.End != liveNow.UnixMicro() {
-				t.Errorf("graph window %+v, want us ending %d", g.Window, liveNow.UnixMicro())
+			if g.Window == nil || g.Window.Unit != hbase.Microseconds || g.Window.End != cut.UnixMicro() {
+				t.Errorf("graph window %+v, want us ending %d", g.Window, cut.UnixMicro())
 			}
-			if a.Window == nil || a.Window.Unit != hbase.Milliseconds || a.Window.End != liveNow.UnixMilli() {
-				t.Errorf("audit window %+v, want ms ending %d", a.Window, liveNow.UnixMilli())
+			if a.Window == nil || a.Window.Unit != hbase.Milliseconds || a.Window.End != cut.UnixMilli() {
+				t.Errorf("audit window %+v, want ms ending %d", a.Window, cut.UnixMilli())
 			}
 			if g.Rows != 25 || g.Cells != 75 || a.Rows != 7 {
 				t.Errorf("rows/cells: graph %d/%d, audit %d", g.Rows, g.Cells, a.Rows)
@@ -149,11 +153,11 @@ func TestBackupWindowInEachTablesUnit(t *testing.T) {
 					}
 				}
 			}
-			end := fmt.Sprint(liveNow.UnixMicro())
+			end := fmt.Sprint(cut.UnixMicro())
 			if export == nil || export[len(export)-1] != end || count == nil || count[len(count)-1] != "--endtime="+end {
 				t.Fatalf("export %q, rowcounter %q", export, count)
 			}
-			if m.Window.HBaseEndMs != liveNow.UnixMilli() {
+			if m.Window.HBaseEndMs != cut.UnixMilli() || g.Window.End != m.Window.HBaseEndMs*1000 {
 				t.Errorf("cut %d", m.Window.HBaseEndMs)
 			}
 		})

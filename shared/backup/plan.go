@@ -199,8 +199,10 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	}
 	wg.Wait()
 	// The cut: every table is exported up to this instant, in its own unit. It is taken
-	// after the samples, so every sampled cell was written before it.
-	cut := e.Now()
+	// after the samples, so every sampled cell was written before it, and truncated to
+	// the millisecond the manifest records it in (hbaseEndMs), so every table's window,
+	// whatever its unit, ends at that same instant.
+	cut := e.Now().Truncate(time.Millisecond)
 	p.HBaseStartMs, p.HBaseEndMs = 0, cut.UnixMilli()
 	for i, err := range descErrs {
 		if err != nil {
