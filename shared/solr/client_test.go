@@ -586,3 +586,34 @@ func TestRestore(t *testing.T) {
 		t.Fatalf("sub = %+v, err = %v", sub, err)
 	}
 }
+
+// deadlineRT answers every request with an error, recording whether its context had a
+// deadline.
+type deadlineRT struct{ withDeadline, calls int }
+
+func (d *deadlineRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	d.calls++
+	if _, ok := r.Context().Deadline(); ok {
+		d.withDeadline++
+	}
+	return nil, errors.New("connection reset")
+}
+
+// With NoAnswer each REQUESTSTATUS carries a deadline (a hung Solr cannot hold one call
+// for the HTTP client's minutes), and the wait ends naming Solr once NoAnswer has passed.
+func TestWaitNoAnswerBoundsEachCall(t *testing.T) {
+	rt := &deadlineRT{}
+	clock := &fakeClock{now: time.Unix(1800000000, 0)}
+	c, err := New(Options{Nodes: []string{"http://127.0.0.1:1/solr"}, HTTPClient: &http.Client{Transport: rt}, Sleep: clock.Sleep, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Wait(context.Background(), "rec-b1-vertex", WaitOptions{Initial: time.Second, Max: 4 * time.Second, Factor: 2, NoAnswer: 6 * time.Second}, nil)
+	var na *NoAnswerError
+	if !errors.As(err, &na) || !strings.Contains(err.Error(), "Solr is down?") {
+		t.Fatalf("err = %v", err)
+	}
+	if rt.calls == 0 || rt.withDeadline != rt.calls {
+		t.Fatalf("%d of %d calls had a deadline", rt.withDeadline, rt.calls)
+	}
+}

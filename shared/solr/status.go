@@ -154,7 +154,14 @@ func (c *Client) Wait(ctx context.Context, asyncID string, opts WaitOptions, onP
 	errorsInRow := 0
 	answered := start
 	for {
-		st, err := c.RequestStatus(ctx, asyncID)
+		// With NoAnswer, no single call may hang longer than it (a paused Solr or front
+		// holds the connection open; the HTTP client's own timeout is minutes, per node).
+		pctx, cancel := ctx, context.CancelFunc(func() {})
+		if o.NoAnswer > 0 {
+			pctx, cancel = context.WithTimeout(ctx, o.NoAnswer)
+		}
+		st, err := c.RequestStatus(pctx, asyncID)
+		cancel()
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
