@@ -93,6 +93,9 @@ func run(t *testing.T, cfg string, args ...string) result {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		code = ee.ExitCode()
+		if code == -1 { // ended by a signal: say which
+			fmt.Fprintf(&e, "\n[test: the CLI %v]\n", ee)
+		}
 	} else if err != nil {
 		t.Fatalf("run %v: %v", args, err)
 	}

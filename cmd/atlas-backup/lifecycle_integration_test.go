@@ -184,7 +184,7 @@ func TestRetentionManyBackups(t *testing.T) {
 		all = append(all, id)
 		if i == partialAt {
 			if r.code != 1 || readManifest(t, cluster, id).Status == manifest.Succeeded {
-				t.Fatalf("backup %d (%s) should not succeed: exit %d\n%s", i, id, r.code, lastN(r.stderr, 15))
+				t.Fatalf("backup %d (%s) should not succeed: exit %d\n%s", i, id, r.code, lastN(r.stderr, 3000))
 			}
 			continue
 		}
