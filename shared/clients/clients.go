@@ -179,7 +179,7 @@ func Open(ctx context.Context, cfg config.Config) (*Set, error) {
 	for _, n := range cfg.Solr.Nodes {
 		urls = append(urls, n.URL)
 	}
-	sc, err := solr.New(solr.Options{Nodes: urls, HTTPClient: s.HTTP})
+	sc, err := solr.New(solr.Options{Nodes: urls, HTTPClient: s.HTTP, NoAnswer: time.Duration(cfg.Solr.NoAnswer)})
 	if err != nil {
 		return nil, fmt.Errorf("solr client: %w", err)
 	}

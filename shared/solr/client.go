@@ -32,8 +32,19 @@ type Options struct {
 	Logger *zerolog.Logger
 	// Sleep waits between polls in Wait; nil sleeps on a timer, stopping when ctx ends.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Now is the clock of Wait; nil means time.Now.
+	// Now is the clock of Wait and of the down circuit; nil means time.Now.
 	Now func() time.Time
+	// NoAnswer, when set, bounds how long calls may keep failing on every node (refused,
+	// reset, timed out, a front's 5xx) before the client holds Solr down: each node's
+	// attempt is bounded by what is left of it (at least ProbeTimeout), and once calls
+	// have failed for NoAnswer without any answer in between, every call fails with a
+	// *DownError (ErrSolrDown) at once, except one probe per ProbeTimeout (each node
+	// bounded by ProbeTimeout); the first answer ends it. The circuit is shared by
+	// every call of the client. Zero: no circuit, calls are bounded by ctx and the HTTP
+	// client's timeout only.
+	NoAnswer time.Duration
+	// ProbeTimeout: see NoAnswer; default DefaultProbeTimeout (never above NoAnswer).
+	ProbeTimeout time.Duration
 }
 
 // Client calls the Solr Collections API and /select. It is safe for concurrent use.
@@ -44,6 +55,7 @@ type Client struct {
 	sleep     func(ctx context.Context, d time.Duration) error
 	now       func() time.Time
 	preferred atomic.Int32 // index of the node that answered last
+	health    *health
 }
 
 // New checks the options and returns a Client.
@@ -70,6 +82,13 @@ func New(opts Options) (*Client, error) {
 	}
 	if c.now == nil {
 		c.now = time.Now
+	}
+	if opts.NoAnswer > 0 {
+		probe := opts.ProbeTimeout
+		if probe <= 0 {
+			probe = DefaultProbeTimeout
+		}
+		c.health = &health{noAnswer: opts.NoAnswer, probe: min(probe, opts.NoAnswer), now: c.now}
 	}
 	c.rest = resty.NewWithClient(opts.HTTPClient).
 		SetRetryCount(0).
@@ -171,24 +190,60 @@ func collections(params url.Values, strict bool) call {
 }
 
 // do sends the call to the preferred node, moving to the next nodes while the failure
-// is one where another node may do better.
+// is one where another node may do better. With Options.NoAnswer each node's attempt is
+// bounded and the down circuit may fail the call at once (see Options.NoAnswer).
 func (c *Client) do(ctx context.Context, cl call) (*answer, error) {
+	deadline, err := c.health.admit(cl.action)
+	if err != nil {
+		return nil, err
+	}
+	began := c.now()
 	start := int(c.preferred.Load())
 	var errs []error
 	for i := range c.nodes {
 		idx := (start + i) % len(c.nodes)
-		a, err := c.doOn(ctx, idx, cl)
+		actx, cancel := c.health.attempt(ctx, deadline)
+		a, err := c.doOn(ctx, actx, idx, cl)
+		cancel()
 		if err == nil {
 			c.preferred.Store(int32(idx))
+			c.health.answered()
 			return a, nil
 		}
-		if ctx.Err() != nil || !failover(err) {
+		if ctx.Err() != nil {
+			return a, err
+		}
+		if !failover(err) {
+			if a != nil {
+				c.health.answered() // a node answered, with an error
+			}
 			return a, err
 		}
 		c.log.Debug().Str("node", c.nodes[idx]).Str("action", cl.action).Err(err).Msg("solr node unavailable, trying next")
 		errs = append(errs, err)
 	}
-	return nil, fmt.Errorf("solr %s: %w: %w", cl.action, ErrUnavailable, errors.Join(errs...))
+	err = fmt.Errorf("solr %s: %w: %w", cl.action, ErrUnavailable, errors.Join(errs...))
+	return nil, c.health.failed(cl.action, began, err)
+}
+
+// doNode sends the call to one given node (Preflight checks each), under the down
+// circuit as do.
+func (c *Client) doNode(ctx context.Context, idx int, cl call) (*answer, error) {
+	deadline, err := c.health.admit(cl.action)
+	if err != nil {
+		return nil, err
+	}
+	began := c.now()
+	actx, cancel := c.health.attempt(ctx, deadline)
+	a, err := c.doOn(ctx, actx, idx, cl)
+	cancel()
+	switch {
+	case err == nil || a != nil && ctx.Err() == nil && !failover(err):
+		c.health.answered()
+	case ctx.Err() == nil && failover(err):
+		return a, c.health.failed(cl.action, began, err)
+	}
+	return a, err
 }
 
 // unavailable marks an error after which another node may answer.
@@ -202,16 +257,17 @@ func failover(err error) bool {
 	return errors.As(err, &u)
 }
 
-// doOn sends the call to one node and decodes the answer. Errors that justify trying
-// another node are wrapped in *unavailable.
-func (c *Client) doOn(ctx context.Context, idx int, cl call) (*answer, error) {
+// doOn sends the call to one node, bounded by actx (ctx or a child of it), and decodes
+// the answer. Errors that justify trying another node are wrapped in *unavailable: an
+// attempt ended by actx's own deadline is one, ctx ending is not.
+func (c *Client) doOn(ctx, actx context.Context, idx int, cl call) (*answer, error) {
 	node := c.nodes[idx]
 	params := url.Values{}
 	for k, v := range cl.params {
 		params[k] = v
 	}
 	params.Set("wt", "json")
-	resp, err := c.rest.R().SetContext(ctx).SetQueryParamsFromValues(params).Get(node + cl.path)
+	resp, err := c.rest.R().SetContext(actx).SetQueryParamsFromValues(params).Get(node + cl.path)
 	if err != nil {
 		err = fmt.Errorf("solr %s at %s: %w", cl.action, node, err)
 		if ctx.Err() == nil && transient(err) {

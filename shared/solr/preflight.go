@@ -103,14 +103,14 @@ func (c *Client) NodeInfo(ctx context.Context, idx int) (NodeInfo, error) {
 		return NodeInfo{}, fmt.Errorf("solr node info: no node %d", idx)
 	}
 	info := NodeInfo{Node: c.nodes[idx]}
-	a, err := c.doOn(ctx, idx, call{action: "info/system", path: "/admin/info/system", params: url.Values{}})
+	a, err := c.doNode(ctx, idx, call{action: "info/system", path: "/admin/info/system", params: url.Values{}})
 	if err != nil {
 		return info, fmt.Errorf("solr node info: %w", err)
 	}
 	info.SolrVersion = a.tree.get("lucene").get("solr-spec-version").text()
 	info.SolrHome = a.tree.get("solr_home").text()
 	info.CoreRoot = a.tree.get("core_root").text()
-	a, err = c.doOn(ctx, idx, call{action: "info/properties", path: "/admin/info/properties", params: url.Values{}})
+	a, err = c.doNode(ctx, idx, call{action: "info/properties", path: "/admin/info/properties", params: url.Values{}})
 	if err != nil {
 		return info, fmt.Errorf("solr node info: %w", err)
 	}
@@ -129,7 +129,7 @@ func (c *Client) locationExistsOn(ctx context.Context, idx int, location, reposi
 	if err != nil {
 		return false, false, err
 	}
-	_, err = c.doOn(ctx, idx, collections(params, true))
+	_, err = c.doNode(ctx, idx, collections(params, true))
 	switch {
 	case err == nil, errors.Is(err, ErrBackupNotFound):
 		return true, true, nil

@@ -2,6 +2,7 @@ package solr
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -80,7 +81,11 @@ type NoAnswerError struct {
 }
 
 func (e *NoAnswerError) Error() string {
-	return fmt.Sprintf("solr wait %s: no answer to REQUESTSTATUS for %s (%d polls failed), last: %s: Solr is down?", e.AsyncID, e.For.Round(time.Second), e.Polls, e.Err.Error())
+	last := e.Err.Error()
+	if !strings.HasSuffix(last, "Solr is down?") {
+		last += ": Solr is down?"
+	}
+	return fmt.Sprintf("solr wait %s: no answer to REQUESTSTATUS for %s (%d polls failed), last: %s", e.AsyncID, e.For.Round(time.Second), e.Polls, last)
 }
 func (e *NoAnswerError) Unwrap() error { return e.Err }
 
@@ -156,8 +161,9 @@ func (c *Client) Wait(ctx context.Context, asyncID string, opts WaitOptions, onP
 	for {
 		// With NoAnswer, no single call may hang longer than it (a paused Solr or front
 		// holds the connection open; the HTTP client's own timeout is minutes, per node).
+		// A client with its own NoAnswer bounds every call already (and counts it).
 		pctx, cancel := ctx, context.CancelFunc(func() {})
-		if o.NoAnswer > 0 {
+		if o.NoAnswer > 0 && c.health == nil {
 			pctx, cancel = context.WithTimeout(ctx, o.NoAnswer)
 		}
 		st, err := c.RequestStatus(pctx, asyncID)
@@ -168,6 +174,12 @@ func (c *Client) Wait(ctx context.Context, asyncID string, opts WaitOptions, onP
 				return last, fmt.Errorf("solr wait %s: %w", asyncID, ctx.Err())
 			}
 			errorsInRow++
+			var down *DownError
+			if errors.As(err, &down) {
+				// The client holds Solr down (its calls, this wait's or others', have
+				// failed for its NoAnswer): no use polling on.
+				return last, &NoAnswerError{AsyncID: asyncID, For: max(c.now().Sub(answered), down.For), Polls: errorsInRow, Err: err}
+			}
 			if o.NoAnswer > 0 {
 				if quiet := c.now().Sub(answered); quiet >= o.NoAnswer {
 					return last, &NoAnswerError{AsyncID: asyncID, For: quiet, Polls: errorsInRow, Err: err}
