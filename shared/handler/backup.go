@@ -339,6 +339,12 @@ func (h *Backup) solrPolicy() PollPolicy {
 // yet on the node asked) before the task is taken as lost.
 const solrNotFoundChecks = 3
 
+// lostTask: a task seen submitted or running before is notfound now (solr.ErrTaskLost;
+// Wait's rule, across invocations through the task state).
+func lostTask(prev, now solr.State) bool {
+	return now == solr.StateNotFound && (prev == solr.StateSubmitted || prev == solr.StateRunning)
+}
+
 // SolrStatus checks the BACKUP once.
 func (h *Backup) SolrStatus(ctx context.Context, in SolrTask) (SolrTask, error) {
 	_, c, err := h.collection(ctx, in.BackupID, in.Collection)
@@ -359,11 +365,14 @@ func (h *Backup) SolrStatus(ctx context.Context, in SolrTask) (SolrTask, error) 
 		return in, &PollFailed{Err: fmt.Errorf("solr status of %s: %w", in.Collection, err)}
 	}
 	in.Answered = h.Engine.Now()
+	prev := solr.State(in.State)
 	in.State = string(st.State)
 	switch {
 	case st.State == solr.StateCompleted:
 		in.Done = true
 		return in, nil
+	case lostTask(prev, st.State):
+		return in, &backup.SolrBackupFailed{Err: fmt.Errorf("%s: BACKUP (async id %s) notfound after it was %s: %w", in.Collection, c.AsyncID, prev, solr.ErrTaskLost)}
 	case st.State == solr.StateFailed, st.State == solr.StateNotFound && in.Poll.Count+1 >= solrNotFoundChecks:
 		return in, &backup.SolrBackupFailed{Err: fmt.Errorf("%s: BACKUP %s (async id %s): %s", in.Collection, st.State, c.AsyncID,
 			trim(st.Msg+" "+strings.Join(st.Failures, "; "), 2000))}

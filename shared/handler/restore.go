@@ -415,11 +415,14 @@ func (h *Restore) CollectionStatus(ctx context.Context, in RestoreTask) (Restore
 	if err != nil {
 		return in, &PollFailed{Err: err}
 	}
+	prev := solr.State(in.State)
 	in.State = string(st.State)
 	switch {
 	case st.State == solr.StateCompleted:
 		in.Done = true
 		return in, nil
+	case lostTask(prev, st.State):
+		return in, &restore.SolrRestoreFailed{Err: fmt.Errorf("RESTORE of %s (async id %s) notfound after it was %s: %w", c.Target, c.AsyncID, prev, solr.ErrTaskLost)}
 	case st.State == solr.StateFailed, st.State == solr.StateNotFound && in.Poll.Count+1 >= solrNotFoundChecks:
 		return in, &restore.SolrRestoreFailed{Err: fmt.Errorf("RESTORE of %s %s (async id %s): %s", c.Target, st.State, c.AsyncID, trim(st.Msg, 2000))}
 	}

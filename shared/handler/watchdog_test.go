@@ -222,3 +222,30 @@ func TestTableJobStatusWatchdog(t *testing.T) {
 		t.Fatalf("%v (%s), cancelled %v", err, Kind(err), r.cancelled)
 	}
 }
+
+// A BACKUP seen running whose async id Solr no longer knows (DELETESTATUS by someone
+// else, lost ZooKeeper state) fails at once as SolrBackupFailed naming the lost task,
+// instead of after the notfound checks meant for a task not visible yet.
+func TestSolrStatusLostTask(t *testing.T) {
+	e := fileEngine(t)
+	e.Solr = notfoundSolr{}
+	id := "20261125T151200Z-0a1b2c"
+	putPlan(t, e, backup.Plan{BackupID: id, Cluster: "prod", Collections: []backup.CollectionPlan{{Collection: "vertex_index", AsyncID: "a1"}}})
+	h := &Backup{Engine: e}
+	first := SolrTask{BackupID: id, Collection: "vertex_index", AsyncID: "a1", Poll: h.solrPolicy().First()}
+	if _, err := h.SolrStatus(context.Background(), first); err != nil {
+		t.Fatalf("notfound at the first check (not visible yet): %v", err)
+	}
+	seen := first
+	seen.State = string(solr.StateRunning)
+	_, err := h.SolrStatus(context.Background(), seen)
+	if Kind(err) != "SolrBackupFailed" || !errors.Is(err, solr.ErrTaskLost) || !strings.Contains(err.Error(), "notfound after it was running") {
+		t.Fatalf("notfound after running: %v (%s)", err, Kind(err))
+	}
+}
+
+type notfoundSolr struct{ backup.SolrAPI }
+
+func (notfoundSolr) RequestStatus(_ context.Context, id string) (solr.Status, error) {
+	return solr.Status{AsyncID: id, State: solr.StateNotFound}, nil
+}

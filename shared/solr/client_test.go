@@ -415,6 +415,9 @@ func TestWait(t *testing.T) {
 		{name: "notfound past the grace period", statuses: []reply{{200, notfound}},
 			opts: opts, wantState: StateNotFound, wantErr: ErrTaskNotFound,
 			wantSleeps: []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}},
+		{name: "running, then notfound: lost at once", statuses: []reply{{200, running}, {200, notfound}},
+			opts: opts, wantState: StateNotFound, wantErr: ErrTaskLost,
+			wantErrText: "solr async task rec-b1-vertex notfound after it was running: solr lost the async task", wantSleeps: []time.Duration{time.Second}},
 		{name: "failed is classified and deleted", statuses: []reply{{200, running}, {200, failed}},
 			deleteReply: reply{200, deleted}, opts: opts, wantState: StateFailed, wantErr: ErrLocationNotAllowed,
 			wantSleeps: []time.Duration{time.Second}, wantDeletes: 1},
@@ -446,6 +449,9 @@ func TestWait(t *testing.T) {
 			}
 			var polled []State
 			st, err := c.Wait(context.Background(), "rec-b1-vertex", tt.opts, func(s Status) { polled = append(polled, s.State) })
+			if tt.wantErrText != "" && tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
 			switch {
 			case tt.wantErrText != "":
 				if err == nil || !strings.Contains(err.Error(), tt.wantErrText) {

@@ -32,6 +32,10 @@ var (
 	// ErrTaskNotFound: REQUESTSTATUS does not know the async id (never submitted, or its
 	// status was deleted).
 	ErrTaskNotFound = errors.New("solr async task not found")
+	// ErrTaskLost: REQUESTSTATUS answered the async id before (submitted, running) and
+	// does not know it now: its status was deleted (DELETESTATUS by someone else) or
+	// Solr lost its ZooKeeper state; what the task did is unknown.
+	ErrTaskLost = errors.New("solr lost the async task (REQUESTSTATUS answered it before, notfound now: its status was deleted by another DELETESTATUS, or Solr lost its ZooKeeper state); its outcome is unknown")
 	// errAsyncIDExists: Solr already knows the async id (handled inside Backup/Restore).
 	errAsyncIDExists = errors.New("async id already exists")
 	// errUnsupportedAction: the Solr release does not know the action (e.g. LISTBACKUP
@@ -111,11 +115,16 @@ type TaskError struct {
 	Msg     string // status.msg
 	Detail  string // the failure texts Solr reported (exception, per-shard failures)
 	Kind    error  // classification of Detail, may be nil
+	// Seen is the state the task answered before it was notfound (ErrTaskLost).
+	Seen State
 }
 
 func (e *TaskError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "solr async task %s %s", e.AsyncID, e.State)
+	if e.Seen != "" {
+		fmt.Fprintf(&b, " after it was %s", e.Seen)
+	}
 	if e.Kind != nil {
 		b.WriteString(": ")
 		b.WriteString(e.Kind.Error())

@@ -47,6 +47,11 @@ func (s Status) Err() error {
 	return &TaskError{AsyncID: s.AsyncID, State: s.State, Msg: s.Msg, Detail: detail, Kind: classifyMessage(detail)}
 }
 
+// lostErr is the error of a task that answered seen before and notfound now.
+func (s Status) lostErr(seen State) error {
+	return &TaskError{AsyncID: s.AsyncID, State: s.State, Msg: s.Msg, Seen: seen, Kind: ErrTaskLost}
+}
+
 // RequestStatus asks for the state of an async task.
 func (c *Client) RequestStatus(ctx context.Context, asyncID string) (Status, error) {
 	params, err := RequestStatusParams(asyncID)
@@ -109,7 +114,11 @@ type WaitOptions struct {
 	Max     time.Duration // longest interval; default 30s
 	Factor  float64       // growth per poll; default 1.5 (values < 1 mean 1)
 	// NotFoundGrace is how long "notfound" is read as "not visible yet" after Wait
-	// starts; after it, notfound ends the wait as a failure. Default 30s.
+	// starts; after it, notfound ends the wait as a failure. Default 30s. A task that
+	// answered submitted, running or completed before and notfound now is lost at once
+	// (ErrTaskLost), whatever the grace: Solr keeps a task in its queue until it is in
+	// the completed or failed map, so only a DELETESTATUS or a lost ZooKeeper state
+	// makes a known task unknown.
 	NotFoundGrace time.Duration
 	// MaxPollErrors is how many REQUESTSTATUS calls in a row may fail (all nodes
 	// unavailable, ...) before Wait gives up; default 3.
@@ -156,6 +165,7 @@ func (c *Client) Wait(ctx context.Context, asyncID string, opts WaitOptions, onP
 	start := c.now()
 	interval := o.Initial
 	var last Status
+	var seen State // the last state other than notfound
 	errorsInRow := 0
 	answered := start
 	for {
@@ -202,8 +212,14 @@ func (c *Client) Wait(ctx context.Context, asyncID string, opts WaitOptions, onP
 				}
 				return st, st.Err()
 			}
+			if st.State == StateNotFound && seen != "" {
+				return st, st.lostErr(seen)
+			}
 			if st.State == StateNotFound && c.now().Sub(start) >= o.NotFoundGrace {
 				return st, st.Err()
+			}
+			if st.State != StateNotFound {
+				seen = st.State
 			}
 		}
 		if err := c.sleep(ctx, interval); err != nil {
