@@ -25,6 +25,9 @@ var (
 	// ErrLocationNotShared: the location is missing on some nodes: it must be a storage
 	// shared by every Solr node (NFS...), or created on every node.
 	ErrLocationNotShared = errors.New("backup location missing on some Solr nodes (not shared storage)")
+	// ErrLocationFull: the backup location has no space left (a Solr node's write failed
+	// with ENOSPC).
+	ErrLocationFull = errors.New("backup location full (no space left on device)")
 	// ErrBackupNotFound: no backup of that name at the location.
 	ErrBackupNotFound = errors.New("backup not found")
 	// ErrTaskFailed: an async task ended failed, or stayed unknown past the grace period.
@@ -165,6 +168,8 @@ func classifyMessage(msg string) error {
 		return ErrLocationNotAllowed
 	case strings.Contains(m, "specified location") && strings.Contains(m, "does not exist"):
 		return ErrLocationMissing
+	case strings.Contains(m, "no space left on device"):
+		return ErrLocationFull
 	case strings.Contains(m, "nosuchfileexception"), strings.Contains(m, "shared file"), strings.Contains(m, "shared storage"):
 		return ErrLocationNotShared
 	case strings.Contains(m, "does not exist, no action taken"), // 9.x
