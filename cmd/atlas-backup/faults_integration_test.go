@@ -741,3 +741,103 @@ func TestFaultKillEachPhase(t *testing.T) {
 		})
 	}
 }
+
+// lineTrigger is a CLI's stderr that runs fn once, in the copier's Write (no polling
+// delay), when what was written so far first matches re.
+type lineTrigger struct {
+	syncBuffer
+	re   *regexp.Regexp
+	fn   func()
+	once sync.Once
+}
+
+func (w *lineTrigger) Write(p []byte) (int, error) {
+	n, err := w.syncBuffer.Write(p)
+	if w.re.MatchString(w.String()) {
+		w.once.Do(w.fn)
+	}
+	return n, err
+}
+
+// S3 unreachable from the start of the finalize to the end of the run: every part has
+// shipped, then the stored objects cannot be checked and the manifest cannot be written.
+// The backup is not marked good anywhere (no manifest, latest not moved), the CLI exits
+// 1 naming the local copy of the manifest it kept (workDir/manifests/<id>.json, not
+// SUCCEEDED); with S3 back a plain re-run is SUCCEEDED.
+func TestFaultS3UnreachableAtFinalize(t *testing.T) {
+	name := "s3-unreachable-during-finalize"
+	cluster := uniqueCluster("fault-s3fin")
+	exportDir := t.TempDir()
+	u, err := url.Parse(stackEnv.Get("AWS_ENDPOINT_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newCutProxy(t, u.Host)
+	cfg := variant(t, cluster, func(m map[string]any) {
+		withoutAtlasREST(m)
+		sub(m, "hbase")["exportDir"] = exportDir
+		sub(m, "aws")["endpoint"] = proxy.URL()
+	})
+	cmd := exec.Command(cliBin, "--config", cfg, "backup", "--new")
+	cmd.Env = withoutEnv(os.Environ(), "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3")
+	var fault time.Time
+	stderr := &lineTrigger{re: regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d finalize\s+started `), fn: func() { proxy.Cut(); fault = time.Now() }}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	code := waitExit(t, cmd, 15*time.Minute)
+	e := stderr.String()
+	if fault.IsZero() {
+		t.Fatalf("the backup ended (exit %d) without a finalize line:\n%s", code, lastN(e, 3000))
+	}
+	took := time.Since(fault)
+	id := backupID(t, e)
+	local := filepath.Join(workDirOf(t, cfg), "manifests", id+".json")
+	b, err := os.ReadFile(local)
+	var m *manifest.Manifest
+	if err == nil {
+		m, err = manifest.Unmarshal(b)
+	}
+	status, reason := "none", ""
+	if err == nil {
+		status = string(m.Status)
+		if len(m.Reasons) > 0 {
+			reason = m.Reasons[0]
+		}
+	}
+	fmt.Printf("FAULT %s: %s (exit %d, manifest kept at workDir/manifests) %s after the cut: %.400s\n", name, status, code, took.Round(time.Second), reason)
+	if code != 1 || err != nil || m.Status == manifest.Succeeded {
+		t.Errorf("exit %d, local manifest %v (%s); want exit 1 and a FAILED/PARTIAL manifest kept locally\n%s", code, err, status, lastN(e, 3000))
+	}
+	if !strings.Contains(e, "kept at "+local) {
+		t.Errorf("the CLI does not name the kept manifest %s:\n%s", local, lastN(e, 2000))
+	}
+	if keyExists(t, "atlas/"+cluster+"/latest.json") || keyExists(t, "atlas/"+cluster+"/"+id+"/manifest.json") {
+		t.Errorf("latest or a manifest reached the store while it was unreachable")
+	}
+	if ps := processesWith(exportDir); len(ps) > 0 {
+		t.Errorf("jobs left running: %v", ps)
+	}
+	cfg2 := variant(t, cluster, func(m map[string]any) {
+		withoutAtlasREST(m)
+		sub(m, "hbase")["exportDir"] = exportDir
+		m["workDir"] = workDirOf(t, cfg)
+	})
+	t0 := time.Now()
+	r := run(t, cfg2, "backup")
+	id2 := backupID(t, r.stderr)
+	m2 := readManifest(t, cluster, id2)
+	fmt.Printf("FAULT %s: re-run after recovery %s (exit %d) in %s, resumed the same backup: %v\n", name, m2.Status, r.code, time.Since(t0).Round(time.Second), id2 == id)
+	if r.code != 0 || m2.Status != manifest.Succeeded {
+		t.Fatalf("re-run: exit %d %s\n%s", r.code, m2.Status, lastN(r.stderr, 3000))
+	}
+	if b := getObject(t, "atlas/"+cluster+"/latest.json"); !strings.Contains(string(b), id2) {
+		t.Errorf("latest after the re-run: %s", b)
+	}
+	for _, k := range s3Keys(t, "atlas/"+cluster+"/_lock/") {
+		if !strings.Contains(string(getObject(t, k)), `"released"`) {
+			t.Errorf("lock %s left held after the re-run:\n%s", k, getObject(t, k))
+		}
+	}
+}
