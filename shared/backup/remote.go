@@ -36,7 +36,7 @@ func (e *Engine) distCpStep(id, table, exportDir string) ([]string, error) {
 	if e.Cfg.HBase.Runner.Type == config.RunnerEMR {
 		argv, err = hbase.S3DistCpArgv(exportDir, dst)
 	} else {
-		argv, err = hbase.DistCpArgv(exportDir, "s3a://"+strings.TrimPrefix(dst, "s3://"))
+		argv, err = hbase.DistCpArgv(e.Cfg.HBase.HadoopCommand, exportDir, "s3a://"+strings.TrimPrefix(dst, "s3://"))
 	}
 	if err != nil {
 		return nil, err

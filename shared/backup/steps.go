@@ -61,9 +61,9 @@ func (e *Engine) ExportSubmit(ctx context.Context, p *Plan, t TablePlan) (string
 		}
 	case strings.HasPrefix(t.ExportDir, "hdfs://"):
 		parent := t.ExportDir[:strings.LastIndex(t.ExportDir, "/")]
-		mk, err1 := hbase.HDFSMkdirArgv(parent)
-		own, err2 := hbase.HDFSChownArgv(parent, e.Cfg.HBase.Owner)
-		rm, err3 := hbase.HDFSRemoveArgv(t.ExportDir)
+		mk, err1 := hbase.HDFSMkdirArgv(e.Cfg.HBase.HDFSCommand, parent)
+		own, err2 := hbase.HDFSChownArgv(e.Cfg.HBase.HDFSCommand, parent, e.Cfg.HBase.Owner)
+		rm, err3 := hbase.HDFSRemoveArgv(e.Cfg.HBase.HDFSCommand, t.ExportDir)
 		if err := errors.Join(err1, err2, err3); err != nil {
 			return "", &BadInput{Err: err}
 		}
