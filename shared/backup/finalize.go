@@ -73,6 +73,7 @@ func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Ma
 		Atlas:         p.Atlas,
 		Hooks:         r.Hooks,
 	}
+	m.ToolRead = m.SumToolRead()
 	if m.HBase == nil {
 		m.HBase = []manifest.Table{}
 	}
