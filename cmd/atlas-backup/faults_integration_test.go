@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -622,4 +623,229 @@ func withoutEnv(env []string, names ...string) []string {
 		}
 	}
 	return out
+}
+
+// phaseLines are the CLI's first progress line of each phase of a backup (its stderr:
+// "15:04:05 <part name> <phase> <message>"), on which TestFaultKillEachPhase kills it.
+var phaseLines = []struct{ phase, re string }{
+	{"plan", `(?m)^\d\d:\d\d:\d\d plan\s+started `},
+	{"export", `(?m)^\d\d:\d\d:\d\d hbase \S+\s+submitted `},
+	{"solr", `(?m)^\d\d:\d\d:\d\d solr \S+\s+submitted `},
+	{"ship", `(?m)^\d\d:\d\d:\d\d (hbase|solr) \S+\s+shipping `},
+	{"finalize", `(?m)^\d\d:\d\d:\d\d finalize\s+started `},
+}
+
+// killOnLine starts `backup` (in its own process group), reads its stderr until a line
+// matches re and then SIGKILLs the CLI and everything in its group, as a lost session or
+// an OOM kill would. It returns what the CLI printed and how long it had run.
+func killOnLine(t *testing.T, cfg string, re *regexp.Regexp, guard time.Duration) (string, time.Duration) {
+	t.Helper()
+	cmd := exec.Command(cliBin, "--config", cfg, "backup")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = pw
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	defer pr.Close()
+	var seen bytes.Buffer
+	buf := make([]byte, 4096)
+	found := false
+	_ = pr.SetReadDeadline(time.Now().Add(guard))
+	for !found {
+		n, err := pr.Read(buf)
+		seen.Write(buf[:n])
+		found = re.Match(seen.Bytes())
+		if err != nil {
+			break
+		}
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	ran := time.Since(start)
+	_ = cmd.Wait()
+	if !found {
+		t.Fatalf("no line matching %s within %s:\n%s", re, guard, lastN(seen.String(), 3000))
+	}
+	return seen.String(), ran
+}
+
+// The CLI SIGKILLed in each phase of a backup (plan, export, Solr, ship, finalize) and
+// run again (issue 12): nothing is finalized (no manifest, latest not moved), the lock
+// is left held by the dead process, the plain re-run takes it over as stale (its holder's
+// pid is gone on this host), resumes the same backup id (the in-progress file), finds
+// what the first run submitted (Solr's async ids, finished exports), leaves no job or
+// lock behind and is SUCCEEDED.
+func TestFaultKillEachPhase(t *testing.T) {
+	for _, ph := range phaseLines {
+		t.Run(ph.phase, func(t *testing.T) {
+			name := "cli-sigkill-in-" + ph.phase
+			cluster := uniqueCluster("fault-kill-" + ph.phase)
+			exportDir := t.TempDir()
+			cfg := variant(t, cluster, func(m map[string]any) {
+				sub(m, "hbase")["exportDir"] = exportDir
+			})
+			out, killed := killOnLine(t, cfg, regexp.MustCompile(ph.re), 5*time.Minute)
+			id := backupID(t, out)
+			left := processesWith(exportDir)
+			if keyExists(t, "atlas/"+cluster+"/"+id+"/manifest.json") {
+				t.Fatalf("a manifest was written before the kill in %s: the kill came too late to test this phase\n%s", ph.phase, lastN(out, 2000))
+			}
+			if keyExists(t, "atlas/"+cluster+"/latest.json") {
+				t.Errorf("latest.json exists after a killed first backup")
+			}
+			held := 0
+			for _, k := range s3Keys(t, "atlas/"+cluster+"/_lock/") {
+				if !strings.Contains(string(getObject(t, k)), `"released"`) {
+					held++
+				}
+			}
+			if held != 1 {
+				t.Errorf("after the kill %d lock record(s) held, want the dead CLI's one", held)
+			}
+			t0 := time.Now()
+			r := run(t, cfg, "backup")
+			took := time.Since(t0)
+			id2 := backupID(t, r.stderr)
+			var status manifest.Status = "none"
+			if keyExists(t, "atlas/"+cluster+"/"+id2+"/manifest.json") {
+				status = readManifest(t, cluster, id2).Status
+			}
+			resumed := []string{}
+			for _, s := range []string{"resuming the earlier run", "already submitted by an earlier run", "exported by an earlier run"} {
+				if n := strings.Count(r.stderr, s); n > 0 {
+					resumed = append(resumed, fmt.Sprintf("%d× %q", n, s))
+				}
+			}
+			fmt.Printf("FAULT %s: killed %s after the CLI started (jobs alive after the kill: %d); re-run %s (exit %d) in %s, same backup %v, resumed: %s\n",
+				name, killed.Round(100*time.Millisecond), len(left), status, r.code, took.Round(time.Second), id2 == id, strings.Join(resumed, ", "))
+			if r.code != 0 || status != manifest.Succeeded {
+				t.Fatalf("re-run: exit %d, %s\n%s", r.code, status, lastN(r.stderr, 3000))
+			}
+			if id2 != id {
+				t.Errorf("the re-run took backup %s, want the interrupted %s", id2, id)
+			}
+			if ph.phase == "solr" && !strings.Contains(r.stderr, "already submitted by an earlier run") {
+				t.Errorf("the re-run did not find the Solr backup the killed run submitted:\n%s", lastN(r.stderr, 3000))
+			}
+			if b := getObject(t, "atlas/"+cluster+"/latest.json"); !strings.Contains(string(b), id) {
+				t.Errorf("latest after the re-run: %s, want %s", b, id)
+			}
+			for _, k := range s3Keys(t, "atlas/"+cluster+"/_lock/") {
+				if !strings.Contains(string(getObject(t, k)), `"released"`) {
+					t.Errorf("lock %s left held after the re-run:\n%s", k, getObject(t, k))
+				}
+			}
+			if ps := processesWith(exportDir); len(ps) > 0 {
+				t.Errorf("jobs left running after the re-run: %v", ps)
+			}
+			if _, err := os.Stat(filepath.Join(workDirOf(t, cfg), cluster+".inprogress")); err == nil {
+				t.Errorf("the in-progress file is left after a SUCCEEDED re-run")
+			}
+		})
+	}
+}
+
+// lineTrigger is a CLI's stderr that runs fn once, in the copier's Write (no polling
+// delay), when what was written so far first matches re.
+type lineTrigger struct {
+	syncBuffer
+	re   *regexp.Regexp
+	fn   func()
+	once sync.Once
+}
+
+func (w *lineTrigger) Write(p []byte) (int, error) {
+	n, err := w.syncBuffer.Write(p)
+	if w.re.MatchString(w.String()) {
+		w.once.Do(w.fn)
+	}
+	return n, err
+}
+
+// S3 unreachable from the start of the finalize to the end of the run: every part has
+// shipped, then the stored objects cannot be checked and the manifest cannot be written.
+// The backup is not marked good anywhere (no manifest, latest not moved), the CLI exits
+// 1 naming the local copy of the manifest it kept (workDir/manifests/<id>.json, not
+// SUCCEEDED); with S3 back a plain re-run is SUCCEEDED.
+func TestFaultS3UnreachableAtFinalize(t *testing.T) {
+	name := "s3-unreachable-during-finalize"
+	cluster := uniqueCluster("fault-s3fin")
+	exportDir := t.TempDir()
+	u, err := url.Parse(stackEnv.Get("AWS_ENDPOINT_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newCutProxy(t, u.Host)
+	cfg := variant(t, cluster, func(m map[string]any) {
+		withoutAtlasREST(m)
+		sub(m, "hbase")["exportDir"] = exportDir
+		sub(m, "aws")["endpoint"] = proxy.URL()
+	})
+	cmd := exec.Command(cliBin, "--config", cfg, "backup", "--new")
+	cmd.Env = withoutEnv(os.Environ(), "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3")
+	var fault time.Time
+	stderr := &lineTrigger{re: regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d finalize\s+started `), fn: func() { proxy.Cut(); fault = time.Now() }}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	code := waitExit(t, cmd, 15*time.Minute)
+	e := stderr.String()
+	if fault.IsZero() {
+		t.Fatalf("the backup ended (exit %d) without a finalize line:\n%s", code, lastN(e, 3000))
+	}
+	took := time.Since(fault)
+	id := backupID(t, e)
+	local := filepath.Join(workDirOf(t, cfg), "manifests", id+".json")
+	b, err := os.ReadFile(local)
+	var m *manifest.Manifest
+	if err == nil {
+		m, err = manifest.Unmarshal(b)
+	}
+	status, reason := "none", ""
+	if err == nil {
+		status = string(m.Status)
+		if len(m.Reasons) > 0 {
+			reason = m.Reasons[0]
+		}
+	}
+	fmt.Printf("FAULT %s: %s (exit %d, manifest kept at workDir/manifests) %s after the cut: %.400s\n", name, status, code, took.Round(time.Second), reason)
+	if code != 1 || err != nil || m.Status == manifest.Succeeded {
+		t.Errorf("exit %d, local manifest %v (%s); want exit 1 and a FAILED/PARTIAL manifest kept locally\n%s", code, err, status, lastN(e, 3000))
+	}
+	if !strings.Contains(e, "kept at "+local) {
+		t.Errorf("the CLI does not name the kept manifest %s:\n%s", local, lastN(e, 2000))
+	}
+	if keyExists(t, "atlas/"+cluster+"/latest.json") || keyExists(t, "atlas/"+cluster+"/"+id+"/manifest.json") {
+		t.Errorf("latest or a manifest reached the store while it was unreachable")
+	}
+	if ps := processesWith(exportDir); len(ps) > 0 {
+		t.Errorf("jobs left running: %v", ps)
+	}
+	cfg2 := variant(t, cluster, func(m map[string]any) {
+		withoutAtlasREST(m)
+		sub(m, "hbase")["exportDir"] = exportDir
+		m["workDir"] = workDirOf(t, cfg)
+	})
+	t0 := time.Now()
+	r := run(t, cfg2, "backup")
+	id2 := backupID(t, r.stderr)
+	m2 := readManifest(t, cluster, id2)
+	fmt.Printf("FAULT %s: re-run after recovery %s (exit %d) in %s, resumed the same backup: %v\n", name, m2.Status, r.code, time.Since(t0).Round(time.Second), id2 == id)
+	if r.code != 0 || m2.Status != manifest.Succeeded {
+		t.Fatalf("re-run: exit %d %s\n%s", r.code, m2.Status, lastN(r.stderr, 3000))
+	}
+	if b := getObject(t, "atlas/"+cluster+"/latest.json"); !strings.Contains(string(b), id2) {
+		t.Errorf("latest after the re-run: %s", b)
+	}
+	for _, k := range s3Keys(t, "atlas/"+cluster+"/_lock/") {
+		if !strings.Contains(string(getObject(t, k)), `"released"`) {
+			t.Errorf("lock %s left held after the re-run:\n%s", k, getObject(t, k))
+		}
+	}
 }

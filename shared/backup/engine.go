@@ -2,13 +2,12 @@ package backup
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/engine"
+	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 )
 
@@ -36,11 +35,7 @@ type Engine struct {
 }
 
 // NewBackupID makes an id that sorts by time: 20261125T151200Z-a1b2c3.
-func NewBackupID(now time.Time) string {
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
-}
+func NewBackupID(now time.Time) string { return manifest.TimeID(now) }
 
 // Error types returned at step boundaries. Each has a kind (its Kind method, the type's
 // name) that survives wrapping and errors.Join: a Lambda reports the first kind in the

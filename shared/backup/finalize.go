@@ -38,6 +38,8 @@ type Results struct {
 // store with its recorded size. It returns the manifest even when writing it failed (the
 // error says so), so the caller can still show or keep it.
 func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Manifest, error) {
+	e.Emit(engine.Event{BackupID: p.BackupID, Part: "finalize", Phase: "started",
+		Message: fmt.Sprintf("%d problem(s) so far: the postBackup hooks, the stored objects, then the manifest", len(r.Failures))})
 	if len(r.Hooks) == 0 {
 		var pre []hooks.Result
 		if err := e.GetPart(ctx, p.BackupID, partHooksPre, &pre); err == nil {
@@ -71,6 +73,7 @@ func (e *Engine) Finalize(ctx context.Context, p *Plan, r Results) (*manifest.Ma
 		Atlas:         p.Atlas,
 		Hooks:         r.Hooks,
 	}
+	m.ToolRead = m.SumToolRead()
 	if m.HBase == nil {
 		m.HBase = []manifest.Table{}
 	}

@@ -44,7 +44,8 @@ func TestManifestGolden(t *testing.T) {
 					{Name: "e", Attributes: map[string]string{"VERSIONS": "1", "BLOOMFILTER": "ROW", "COMPRESSION": "NONE"}},
 					{Name: "g", Attributes: map[string]string{"VERSIONS": "1"}, Configuration: map[string]string{"hbase.hstore.blockingStoreFiles": "16"}},
 				}},
-				Counters: map[string]int64{"ROWS": 9000, "CELLS": 90000}, Objects: []store.ObjectInfo{part}, Bytes: part.Size},
+				Counters: map[string]int64{"ROWS": 9000, "CELLS": 90000}, Objects: []store.ObjectInfo{part}, Bytes: part.Size,
+				ToolRead: &manifest.ToolRead{Store: part.Size}},
 			{Table: "ATLAS_ENTITY_AUDIT_EVENTS", ExportDir: "hdfs://nn1:8020/backup/atlas/" + id + "/ATLAS_ENTITY_AUDIT_EVENTS", Rows: 2500, Cells: 10000,
 				Digest:  "sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
 				Schema:  hbase.Schema{Table: "ATLAS_ENTITY_AUDIT_EVENTS", Families: []hbase.Family{{Name: "dt", Attributes: map[string]string{"VERSIONS": "1"}}}},
@@ -54,12 +55,12 @@ func TestManifestGolden(t *testing.T) {
 			AsyncID: "20261125T151200Z-0a1b2c-vertex_index-0123456789", Docs: 2000, ConfigName: "atlas",
 			Shards: []manifest.Shard{{Name: "shard1", Docs: 1000, Leader: "core_node2"}, {Name: "shard2", Docs: 1000, Leader: "core_node4"}},
 			Digest: "sha256:ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100", DigestDocs: 2000,
-			Objects: []store.ObjectInfo{props}, Bytes: props.Size}},
+			Objects: []store.ObjectInfo{props}, Bytes: props.Size, ToolRead: &manifest.ToolRead{Files: props.Size, Solr: 123456}}},
 		Config: &manifest.Config{Key: conf.Key, SHA256: conf.SHA256, Size: conf.Size, Dir: "/etc/atlas/conf", Files: []archive.File{
 			{Path: "atlas-application.properties", Size: 4096, Mode: "-rw-r--r--", SHA256: "aa11"},
 			{Path: "atlas-env.sh", Size: 512, Mode: "-rwxr-xr-x", SHA256: "bb22"},
 			{Path: "current", Mode: "Lrwxrwxrwx", Link: "atlas-application.properties"},
-		}},
+		}, ToolRead: &manifest.ToolRead{Files: 4608}},
 	}
 	m, err := e.Finalize(context.Background(), p, r)
 	if err != nil || m.Status != manifest.Succeeded {

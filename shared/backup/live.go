@@ -2,11 +2,13 @@ package backup
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/kerberos"
 	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 )
@@ -55,7 +57,7 @@ func (e *Engine) sampleTable(ctx context.Context, id, table string) (hbase.Schem
 		if hbase.IsTableNotFound(st.Output + st.Message) {
 			return hbase.Schema{}, hbase.ScanResult{}, fmt.Errorf("hbase table %s does not exist", table)
 		}
-		return hbase.Schema{}, hbase.ScanResult{}, fmt.Errorf("hbase describe %s failed (exit %d): %s", table, st.ExitCode, st.Tail(5))
+		return hbase.Schema{}, hbase.ScanResult{}, fmt.Errorf("hbase describe %s failed (exit %d): %s%s", table, st.ExitCode, st.Tail(5), e.kinitAdvice(st))
 	}
 	descOut, scanOut := splitScan(st.Output)
 	s, err := hbase.ParseDescribe(descOut)
@@ -204,4 +206,22 @@ func atLeast(l manifest.Live) string {
 		return fmt.Sprintf("%d rows", l.SampledRows)
 	}
 	return fmt.Sprintf("at least %d rows", l.SampledRows)
+}
+
+// kinitAdvice is what to do about a failed kinit in a job's output (the hbase
+// principal's keytab rotated or expired, clock skew: kerberos.Advise), as ": <advice>",
+// or "" when the job's kinit did not fail that way.
+func (e *Engine) kinitAdvice(st runner.Status) string {
+	for _, l := range strings.Split(st.Output+"\n"+st.Message, "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "kinit: ") {
+			who := e.Cfg.HBase.Principal
+			if e.Cfg.HBase.Keytab != "" {
+				who += " (keytab " + e.Cfg.HBase.Keytab + ")"
+			}
+			if a := kerberos.Advise(errors.New(l), who, ""); a != "" {
+				return ": " + a
+			}
+		}
+	}
+	return ""
 }

@@ -9,8 +9,9 @@ import (
 	"io"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/atlas-backup/atlas-backup/shared/atlas"
 	"github.com/atlas-backup/atlas-backup/shared/engine"
@@ -199,19 +200,19 @@ func (e *Engine) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 		problems = append(problems, fmt.Errorf("solr: %w", err))
 	}
 	// HBase: every table exists; record its schema for restore and sample it (the unit
-	// of its timestamps, its first rows). One shell per table, concurrently: each is a
-	// JVM start on the runner host.
+	// of its timestamps, its first rows). One shell per table, up to concurrency at
+	// once: each is a JVM start on the runner host.
 	descErrs := make([]error, len(p.Tables))
 	samples := make([]hbase.ScanResult, len(p.Tables))
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(max(1, e.Cfg.Concurrency))
 	for i := range p.Tables {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() error {
 			p.Tables[i].Schema, samples[i], descErrs[i] = e.sampleTable(ctx, id, p.Tables[i].Table)
-		}()
+			return nil // each table's error is its own (descErrs)
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 	// The cut: every table is exported up to this instant, in its own unit. It is taken
 	// after the samples, so every sampled cell was written before it, and truncated to
 	// the millisecond the manifest records it in (hbaseEndMs), so every table's window,

@@ -36,7 +36,7 @@ func (e *Engine) distCpStep(id, table, exportDir string) ([]string, error) {
 	if e.Cfg.HBase.Runner.Type == config.RunnerEMR {
 		argv, err = hbase.S3DistCpArgv(exportDir, dst)
 	} else {
-		argv, err = hbase.DistCpArgv(exportDir, "s3a://"+strings.TrimPrefix(dst, "s3://"))
+		argv, err = hbase.DistCpArgv(e.Cfg.HBase.HadoopCommand, exportDir, "s3a://"+strings.TrimPrefix(dst, "s3://"))
 	}
 	if err != nil {
 		return nil, err
@@ -132,6 +132,8 @@ func (e *Engine) shipRemote(ctx context.Context, p *Plan, t TablePlan, out manif
 	for _, o := range objs {
 		out.Bytes += o.Size
 	}
+	// Every object was read back once (readShipped): that is what the tool read.
+	out.ToolRead = &manifest.ToolRead{Store: out.Bytes}
 	if n, ok := out.Counters["Map input records"]; ok && n != stats.Rows {
 		return out, &ExportIncomplete{Table: t.Table, Problems: []string{fmt.Sprintf("the Export job counted %d rows but the shipped files hold %d", n, stats.Rows)}}
 	}

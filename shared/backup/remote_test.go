@@ -55,7 +55,7 @@ func TestExportOnClusterStorageIsCopiedByTheCluster(t *testing.T) {
 					Clock:  func() time.Time { return time.Unix(0, 0) },
 				},
 			}
-			e.Cfg.HBase = config.HBase{Runner: config.Runner{Type: tt.runner}, Command: "hbase", Versions: 1,
+			e.Cfg.HBase = config.HBase{Runner: config.Runner{Type: tt.runner}, Command: "hbase", HDFSCommand: "hdfs", HadoopCommand: "hadoop", Versions: 1,
 				Principal: "hbase@R", Owner: "hbase"}
 			e.HBaseKeytab = "/etc/security/keytabs/hbase.keytab"
 			p := &Plan{BackupID: "b1", HBaseEndMs: 1000}

@@ -212,6 +212,10 @@ func (e *Engine) snapshotShip(ctx context.Context, p *Plan, t TablePlan, st runn
 	if !t.snapshotDone() {
 		return out, &ExportFailed{Err: fmt.Errorf("%s: the job succeeded but %s holds no complete snapshot %s, or %s no _SUCCESS", t.Table, t.ExportDir, t.Snapshot, t.CheckDir)}
 	}
+	checkRead, err := partBytes(t.CheckDir)
+	if err != nil {
+		return out, &ExportFailed{Err: fmt.Errorf("%s: the export of the snapshot's clone: %w", t.Table, err)}
+	}
 	stats, err := hbase.ReadExportDirWith(os.DirFS(t.CheckDir), ".", probe)
 	if err != nil {
 		return out, &ExportFailed{Err: fmt.Errorf("%s: read the export of the snapshot's clone: %w", t.Table, err)}
@@ -236,7 +240,30 @@ func (e *Engine) snapshotShip(ctx context.Context, p *Plan, t TablePlan, st runn
 	for _, o := range objs {
 		out.Bytes += o.Size
 	}
+	// The clone's export read for the digest, then the ExportSnapshot copy uploaded.
+	out.ToolRead = &manifest.ToolRead{Files: checkRead + out.Bytes}
 	e.Emit(engine.Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "shipped", Bytes: out.Bytes,
 		Message: fmt.Sprintf("%d objects (snapshot manifest and HFiles)", len(objs))})
 	return out, nil
+}
+
+// partBytes is the size of the part files of an Export folder (what ReadExportDir
+// reads).
+func partBytes(dir string) (int64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, en := range entries {
+		if !en.Type().IsRegular() || !hbase.IsExportPart(en.Name()) {
+			continue
+		}
+		fi, err := en.Info()
+		if err != nil {
+			return 0, err
+		}
+		n += fi.Size()
+	}
+	return n, nil
 }

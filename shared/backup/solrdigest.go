@@ -85,6 +85,7 @@ func (e *Engine) recordSolrDigest(ctx context.Context, p *Plan, c CollectionPlan
 	switch err := e.GetPart(ctx, p.BackupID, SolrBeforePart(c.Collection), &before); {
 	case err == nil:
 		out.DigestBefore, out.DigestBeforeDocs = before.Digest, before.Docs
+		read(out).Solr += before.ReadBytes
 	case !errors.Is(err, store.ErrNotFound):
 		return &StoreFailed{Err: err}
 	}
@@ -93,6 +94,7 @@ func (e *Engine) recordSolrDigest(ctx context.Context, p *Plan, c CollectionPlan
 		return &SolrBackupFailed{Err: fmt.Errorf("%s: document digest after BACKUP: %w", c.Collection, err)}
 	}
 	out.Digest, out.DigestDocs = dg.Digest, dg.Docs
+	read(out).Solr += dg.ReadBytes
 	msg := fmt.Sprintf("%d docs digested", dg.Docs)
 	switch {
 	case out.ChangedDuringBackup():
@@ -102,4 +104,12 @@ func (e *Engine) recordSolrDigest(ctx context.Context, p *Plan, c CollectionPlan
 	}
 	e.Emit(engine.Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "digested", Message: msg})
 	return nil
+}
+
+// read is the collection's ToolRead, made when missing.
+func read(c *manifest.Collection) *manifest.ToolRead {
+	if c.ToolRead == nil {
+		c.ToolRead = &manifest.ToolRead{}
+	}
+	return c.ToolRead
 }

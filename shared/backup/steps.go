@@ -61,9 +61,9 @@ func (e *Engine) ExportSubmit(ctx context.Context, p *Plan, t TablePlan) (string
 		}
 	case strings.HasPrefix(t.ExportDir, "hdfs://"):
 		parent := t.ExportDir[:strings.LastIndex(t.ExportDir, "/")]
-		mk, err1 := hbase.HDFSMkdirArgv(parent)
-		own, err2 := hbase.HDFSChownArgv(parent, e.Cfg.HBase.Owner)
-		rm, err3 := hbase.HDFSRemoveArgv(t.ExportDir)
+		mk, err1 := hbase.HDFSMkdirArgv(e.Cfg.HBase.HDFSCommand, parent)
+		own, err2 := hbase.HDFSChownArgv(e.Cfg.HBase.HDFSCommand, parent, e.Cfg.HBase.Owner)
+		rm, err3 := hbase.HDFSRemoveArgv(e.Cfg.HBase.HDFSCommand, t.ExportDir)
 		if err := errors.Join(err1, err2, err3); err != nil {
 			return "", &BadInput{Err: err}
 		}
@@ -136,10 +136,36 @@ func (e *Engine) ExportShip(ctx context.Context, p *Plan, t TablePlan, st runner
 	if _, err := os.Stat(filepath.Join(t.ExportDir, "_SUCCESS")); err != nil {
 		return out, &ExportFailed{Err: fmt.Errorf("%s: export folder %s has no _SUCCESS marker: the job did not complete", t.Table, t.ExportDir)}
 	}
-	stats, err := hbase.ReadExportDirWith(os.DirFS(t.ExportDir), ".", probe)
-	if err != nil {
-		return out, &ExportFailed{Err: fmt.Errorf("%s: read export: %w", t.Table, err)}
+	// One read of the folder: each part file is parsed for rows, cells and digest while
+	// it is uploaded with its SHA-256 (store.PutTreeWith). The checks against the live
+	// table come after the upload; a short export still makes the backup FAILED (its
+	// objects stay under the backup's prefix until forget prunes them).
+	e.Emit(engine.Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "shipping", Message: t.ExportDir})
+	sink := hbase.NewExportSink(probe)
+	objs, err := store.PutTreeWith(ctx, e.Store, t.ExportDir, e.Layout.HBase(p.BackupID, t.Table, ""), store.TreeOptions{
+		Concurrency: e.Cfg.Concurrency,
+		Observe: func(rel string) store.Observer {
+			if f := sink.File(rel); f != nil {
+				return f
+			}
+			return nil
+		},
+	})
+	if perr := sink.Err(); perr != nil {
+		return out, &ExportFailed{Err: fmt.Errorf("%s: read export: %w", t.Table, perr)}
 	}
+	if err != nil {
+		return out, &StoreFailed{Err: fmt.Errorf("ship export of %s: %w", t.Table, err)}
+	}
+	stats, err := sink.Stats()
+	if err != nil {
+		return out, &ExportFailed{Err: fmt.Errorf("%s: read export %s: %w", t.Table, t.ExportDir, err)}
+	}
+	out.Objects = objs
+	for _, o := range objs {
+		out.Bytes += o.Size
+	}
+	out.ToolRead = &manifest.ToolRead{Files: out.Bytes}
 	out.Rows, out.Cells, out.Digest = stats.Rows, stats.Cells, stats.Digest
 	if n, ok := out.Counters["Map input records"]; ok && n != stats.Rows {
 		return out, &ExportIncomplete{Table: t.Table, Problems: []string{fmt.Sprintf("the Export job counted %d rows but the export files hold %d", n, stats.Rows)}}
@@ -147,18 +173,8 @@ func (e *Engine) ExportShip(ctx context.Context, p *Plan, t TablePlan, st runner
 	if err := checkLive(t, &out, stats, probe, st); err != nil {
 		return out, err
 	}
-	e.Emit(engine.Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "shipping",
-		Message: fmt.Sprintf("%d rows, %d cells", stats.Rows, stats.Cells)})
-	objs, err := store.PutTree(ctx, e.Store, t.ExportDir, e.Layout.HBase(p.BackupID, t.Table, ""), e.Cfg.Concurrency, nil)
-	if err != nil {
-		return out, &StoreFailed{Err: fmt.Errorf("ship export of %s: %w", t.Table, err)}
-	}
-	out.Objects = objs
-	for _, o := range objs {
-		out.Bytes += o.Size
-	}
 	e.Emit(engine.Event{BackupID: p.BackupID, Part: "hbase", Name: t.Table, Phase: "shipped", Bytes: out.Bytes,
-		Message: fmt.Sprintf("%d objects", len(objs))})
+		Message: fmt.Sprintf("%d rows, %d cells, %d objects", stats.Rows, stats.Cells, len(objs))})
 	return out, nil
 }
 
@@ -222,6 +238,7 @@ func (e *Engine) SolrShip(ctx context.Context, p *Plan, c CollectionPlan, st sol
 	for _, o := range objs {
 		out.Bytes += o.Size
 	}
+	read(&out).Files += out.Bytes
 	e.Emit(engine.Event{BackupID: p.BackupID, Part: "solr", Name: c.Collection, Phase: "shipped", Bytes: out.Bytes,
 		Message: fmt.Sprintf("%d objects", len(objs))})
 	return out, nil
@@ -239,7 +256,14 @@ func (e *Engine) ArchiveConfig(ctx context.Context, p *Plan) (*manifest.Config, 
 	}
 	e.Emit(engine.Event{BackupID: p.BackupID, Part: "config", Phase: "shipped", Bytes: res.Size,
 		Message: fmt.Sprintf("%d files", len(res.Files))})
-	return &manifest.Config{Key: p.Config.Key, SHA256: res.SHA256, Size: res.Size, Dir: p.Config.Dir, Files: res.Files}, nil
+	var files int64
+	for _, f := range res.Files {
+		if f.Link == "" {
+			files += f.Size
+		}
+	}
+	return &manifest.Config{Key: p.Config.Key, SHA256: res.SHA256, Size: res.Size, Dir: p.Config.Dir, Files: res.Files,
+		ToolRead: &manifest.ToolRead{Files: files}}, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -442,6 +442,10 @@ func (a *app) report(m *manifest.Manifest) {
 	if m.Config != nil {
 		fmt.Fprintf(w, "config %s\t%d files, %s, sha256 %s\n", m.Config.Dir, len(m.Config.Files), humanBytes(m.Config.Size), m.Config.SHA256)
 	}
+	if r := m.ToolRead; r != nil {
+		fmt.Fprintf(w, "read by the tool\t%s (%d bytes): %s from the store, %s from local files, %s from Solr\n",
+			humanBytes(r.Total()), r.Total(), humanBytes(r.Store), humanBytes(r.Files), humanBytes(r.Solr))
+	}
 	for _, r := range m.Reasons {
 		fmt.Fprintf(w, "reason\t%s\n", r)
 	}

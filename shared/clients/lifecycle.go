@@ -30,10 +30,11 @@ func (s *Set) Forget(log zerolog.Logger, runID string) *forget.Engine {
 		Store: s.Store, Layout: s.Layout, Locker: s.Locker(),
 		Policy: s.Cfg.Retention.Policy, Grace: time.Duration(s.Cfg.Retention.FailedGrace),
 		SolrLocation: s.Cfg.Solr.Location, SolrLocalLocation: s.Cfg.Solr.LocalLocation, SolrRepository: s.Cfg.Solr.Repository,
-		Runner:   s.Runner,
-		Identity: hbase.Identity{Principal: s.Cfg.HBase.Principal, Keytab: s.HBaseKeytab, CCache: dir + "/krb5cc_atlas_forget_" + runID, Krb5Conf: krb5},
-		Poll:     runner.Backoff{Initial: time.Second, Max: 10 * time.Second, Multiplier: 1.5},
-		Log:      log,
+		Runner:      s.Runner,
+		HDFSCommand: s.Cfg.HBase.HDFSCommand,
+		Identity:    hbase.Identity{Principal: s.Cfg.HBase.Principal, Keytab: s.HBaseKeytab, CCache: dir + "/krb5cc_atlas_forget_" + runID, Krb5Conf: krb5},
+		Poll:        runner.Backoff{Initial: time.Second, Max: 10 * time.Second, Multiplier: 1.5},
+		Log:         log,
 	}
 }
 

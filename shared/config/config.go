@@ -165,6 +165,11 @@ type HBase struct {
 	Runner Runner `yaml:"runner" json:"runner"`
 	// Command is the hbase launcher on the runner host (default "hbase").
 	Command string `yaml:"command" json:"command"`
+	// HDFSCommand and HadoopCommand are the hdfs and hadoop launchers on the runner host
+	// (defaults "hdfs", "hadoop"): `hdfs dfs -mkdir/-chown/-rm` and `hadoop distcp` for
+	// an export dir on cluster storage.
+	HDFSCommand   string `yaml:"hdfsCommand" json:"hdfsCommand"`
+	HadoopCommand string `yaml:"hadoopCommand" json:"hadoopCommand"`
 	// Principal and Keytab for `kinit -kt` before every HBase command (the seed: run
 	// as the hbase user with a TGT). Keytab is a path on the runner host, or a Secrets
 	// Manager ARN for the local runner.
@@ -285,7 +290,7 @@ const (
 func Defaults() Config {
 	return Config{
 		Atlas: Atlas{ConfDir: "/etc/atlas/conf"},
-		HBase: HBase{Runner: Runner{Type: RunnerLocal}, Command: "hbase", Owner: "hbase", Versions: 2147483647,
+		HBase: HBase{Runner: Runner{Type: RunnerLocal}, Command: "hbase", HDFSCommand: "hdfs", HadoopCommand: "hadoop", Owner: "hbase", Versions: 2147483647,
 			Method: hbase.MethodExport, Snapshot: Snapshot{Mappers: 4, VerifyChecksum: true},
 			ZnodeParent: "/hbase", NoProgress: Duration(DefaultNoProgress), Timeout: Duration(DefaultHBaseTimeout)},
 		Solr:        Solr{Collections: append([]string(nil), DefaultCollections...), Timeout: Duration(2 * time.Hour), NoAnswer: Duration(DefaultSolrNoAnswer)},
@@ -488,6 +493,8 @@ func (c *Config) Validate() error {
 		bad("hbase.runner.type", "must be one of local, ssm, emr, got %.40q", c.HBase.Runner.Type)
 	}
 	check("hbase.command", hbase.ValidateProgram(c.HBase.Command))
+	check("hbase.hdfsCommand", hbase.ValidateProgram(c.HBase.HDFSCommand))
+	check("hbase.hadoopCommand", hbase.ValidateProgram(c.HBase.HadoopCommand))
 	if !c.Kerberos.Disabled || c.HBase.Principal != "" {
 		_, err := kerberos.ParsePrincipal(c.HBase.Principal)
 		check("hbase.principal", err)

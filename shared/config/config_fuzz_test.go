@@ -69,7 +69,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("export argv refuses what config accepts: %v", err)
 			}
 		}
-		if _, err := hbase.HDFSChownArgv("/tmp/x", c.HBase.Owner); err != nil {
+		if _, err := hbase.HDFSChownArgv("hdfs", "/tmp/x", c.HBase.Owner); err != nil {
 			t.Fatalf("chown refuses owner %q: %v", c.HBase.Owner, err)
 		}
 		for _, col := range c.Solr.Collections {

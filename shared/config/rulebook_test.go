@@ -185,12 +185,12 @@ var rulebook = []struct {
 	{field: "hbase.owner", good: "hbase", set: func(c *config.Config, v string) { c.HBase.Owner = v },
 		extra: []string{"hbase:", ":hadoop", "a:b:c", "root:" + strings.Repeat("g", 40), "0hbase"},
 		build: []builder{
-			{"chown argv", func(v string) error { _, err := hbase.HDFSChownArgv("/tmp/x", v); return err }},
+			{"chown argv", func(v string) error { _, err := hbase.HDFSChownArgv("hdfs", "/tmp/x", v); return err }},
 		}},
 	{field: "hbase.exportDir", good: "hdfs://nn1:8020/backup/atlas", set: func(c *config.Config, v string) { c.HBase.ExportDir = v },
 		extra: []string{"hdfs://nn1:8020", "hdfs://nn1:99999999/x", "hdfs://user@nn1/x", "hdfs://nn1/x/../y", "hdfs://nn 1/x"},
 		build: []builder{
-			{"mkdir argv", func(v string) error { _, err := hbase.HDFSMkdirArgv(v); return err }},
+			{"mkdir argv", func(v string) error { _, err := hbase.HDFSMkdirArgv("hdfs", v); return err }},
 			{"export argv", func(v string) error {
 				_, err := hbase.ExportArgv("hbase", hbase.ExportOptions{Table: "atlas_janus", OutDir: v})
 				return err

@@ -52,11 +52,20 @@ type Engine struct {
 	// `hdfs dfs -rm -r -f -skipTrash <exportDir>/<id>` as the hbase principal.
 	Runner   runner.Runner
 	Identity hbase.Identity
-	Poll     runner.Backoff
-	Now      func() time.Time
-	Log      zerolog.Logger
+	// HDFSCommand is the hdfs launcher on the runner host (hbase.hdfsCommand; "" : hdfs).
+	HDFSCommand string
+	Poll        runner.Backoff
+	Now         func() time.Time
+	Log         zerolog.Logger
 	// Progress, when set, sees one line per deletion.
 	Progress func(string)
+}
+
+func (e *Engine) hdfs() string {
+	if e.HDFSCommand != "" {
+		return e.HDFSCommand
+	}
+	return "hdfs"
 }
 
 func (e *Engine) now() time.Time {
@@ -496,7 +505,7 @@ func (e *Engine) removeExport(ctx context.Context, id, dir string) (bool, error)
 	if e.Runner == nil {
 		return false, errors.New("on cluster storage and no runner to remove it with")
 	}
-	argv, err := hbase.HDFSRemoveArgv(dir)
+	argv, err := hbase.HDFSRemoveArgv(e.hdfs(), dir)
 	if err != nil {
 		return false, err
 	}

@@ -227,14 +227,7 @@ func (h *Backup) ExportSubmit(ctx context.Context, in TableItem) (ExportTask, er
 
 // exportPolicy is ExportPoll bounded by hbase.timeout (or the handler's own policy).
 func (h *Backup) exportPolicy() PollPolicy {
-	if h.ExportPoll.Initial > 0 && h.ExportPoll.Limit > 0 {
-		return h.ExportPoll
-	}
-	pp := ExportPoll
-	if t := time.Duration(h.Engine.Cfg.HBase.Timeout); t > 0 {
-		pp.Limit = t
-	}
-	return pp
+	return hbaseJobPolicy(h.ExportPoll, time.Duration(h.Engine.Cfg.HBase.Timeout))
 }
 
 // ExportStatus checks the export once: Done when it succeeded, the next wait when it

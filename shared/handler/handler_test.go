@@ -424,3 +424,17 @@ func TestLoadConfig(t *testing.T) {
 		t.Fatalf("local runner: %v", err)
 	}
 }
+
+func TestHBaseJobPolicy(t *testing.T) {
+	own := PollPolicy{Initial: time.Second, Max: 2 * time.Second, Limit: time.Minute}
+	if got := hbaseJobPolicy(own, time.Hour); got != own {
+		t.Errorf("a handler's own policy: got %+v, want %+v", got, own)
+	}
+	if got := hbaseJobPolicy(PollPolicy{}, 0); got != ExportPoll {
+		t.Errorf("no hbase.timeout: got %+v, want ExportPoll %+v", got, ExportPoll)
+	}
+	got := hbaseJobPolicy(PollPolicy{Initial: time.Second}, 3*time.Hour)
+	if got.Limit != 3*time.Hour || got.Initial != ExportPoll.Initial || got.Max != ExportPoll.Max {
+		t.Errorf("hbase.timeout 3h over a half-set policy: got %+v, want ExportPoll with Limit 3h", got)
+	}
+}

@@ -35,6 +35,20 @@ var (
 	AgentPoll  = PollPolicy{Initial: 5 * time.Second, Max: 30 * time.Second, Limit: 30 * time.Minute}
 )
 
+// hbaseJobPolicy is the poll policy of an HBase job (the backup's Export, the restore's
+// Import and check export): a handler's own policy when it sets one (tests), else
+// ExportPoll with its limit from hbase.timeout when that is set.
+func hbaseJobPolicy(own PollPolicy, timeout time.Duration) PollPolicy {
+	if own.Initial > 0 && own.Limit > 0 {
+		return own
+	}
+	pp := ExportPoll
+	if timeout > 0 {
+		pp.Limit = timeout
+	}
+	return pp
+}
+
 func secs(d time.Duration) int {
 	s := int(d / time.Second)
 	if s < 1 {

@@ -230,14 +230,7 @@ func (h *Restore) Fetch(ctx context.Context, in RestoreItem) (RestoreItem, error
 
 // jobPolicy is ExportPoll bounded by hbase.timeout (or the handler's own policy).
 func (h *Restore) jobPolicy() PollPolicy {
-	if h.JobPoll.Initial > 0 && h.JobPoll.Limit > 0 {
-		return h.JobPoll
-	}
-	pp := ExportPoll
-	if t := time.Duration(h.Engine.Cfg.HBase.Timeout); t > 0 {
-		pp.Limit = t
-	}
-	return pp
+	return hbaseJobPolicy(h.JobPoll, time.Duration(h.Engine.Cfg.HBase.Timeout))
 }
 
 func (h *Restore) submitCtx(ctx context.Context) context.Context {

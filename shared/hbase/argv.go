@@ -114,7 +114,7 @@ func ExportArgv(bin string, o ExportOptions) ([]string, error) {
 		}
 		argv = append(argv, "-D"+k+"="+v)
 	}
-	argv = append(argv, o.Table, o.OutDir)
+	argv = append(argv, o.Table, HadoopPath(o.OutDir))
 	versions := o.Versions
 	if versions == 0 && (o.StartTime != 0 || o.EndTime != 0) {
 		versions = 1
@@ -171,7 +171,7 @@ func ImportArgv(bin, table, dir string) ([]string, error) {
 	if err := ValidatePath(dir); err != nil {
 		return nil, fmt.Errorf("import argv: input dir: %w", err)
 	}
-	return []string{bin, ImportClass, table, dir}, nil
+	return []string{bin, ImportClass, table, HadoopPath(dir)}, nil
 }
 
 // KinitArgv builds `kinit -kt keytab principal`: the principal after
@@ -187,44 +187,58 @@ func KinitArgv(principal, keytab string) ([]string, error) {
 	return []string{"kinit", "-kt", keytab, p.String()}, nil
 }
 
-// HDFSMkdirArgv builds `hdfs dfs -mkdir -p dir`.
-func HDFSMkdirArgv(dir string) ([]string, error) {
+// HDFSMkdirArgv builds `hdfs dfs -mkdir -p dir` (bin: the hdfs launcher, hbase.hdfsCommand).
+func HDFSMkdirArgv(bin, dir string) ([]string, error) {
+	if err := ValidateProgram(bin); err != nil {
+		return nil, fmt.Errorf("hdfs mkdir argv: %w", err)
+	}
 	if err := ValidatePath(dir); err != nil {
 		return nil, fmt.Errorf("hdfs mkdir argv: %w", err)
 	}
-	return []string{"hdfs", "dfs", "-mkdir", "-p", dir}, nil
+	return []string{bin, "dfs", "-mkdir", "-p", dir}, nil
 }
 
 // HDFSChownArgv builds `hdfs dfs -chown owner dir`; owner is user or user:group (the
-// seed procedure makes hbase the owner of the export folder).
-func HDFSChownArgv(dir, owner string) ([]string, error) {
+// seed procedure makes hbase the owner of the export folder). HDFS lets only its
+// superuser give a folder away, and the owner chown to itself: run as hbase, the step
+// fails on a folder hbase does not own ("Permission denied ... is not the owner").
+func HDFSChownArgv(bin, dir, owner string) ([]string, error) {
+	if err := ValidateProgram(bin); err != nil {
+		return nil, fmt.Errorf("hdfs chown argv: %w", err)
+	}
 	if err := ValidatePath(dir); err != nil {
 		return nil, fmt.Errorf("hdfs chown argv: %w", err)
 	}
 	if err := ValidateOwner(owner); err != nil {
 		return nil, fmt.Errorf("hdfs chown argv: %w", err)
 	}
-	return []string{"hdfs", "dfs", "-chown", owner, dir}, nil
+	return []string{bin, "dfs", "-chown", owner, dir}, nil
 }
 
 // HDFSRemoveArgv builds `hdfs dfs -rm -r -f dir` (no error when dir is absent): a
 // partial export from an interrupted run must go before Export writes there again.
-func HDFSRemoveArgv(dir string) ([]string, error) {
+func HDFSRemoveArgv(bin, dir string) ([]string, error) {
+	if err := ValidateProgram(bin); err != nil {
+		return nil, fmt.Errorf("hdfs rm argv: %w", err)
+	}
 	if err := ValidatePath(dir); err != nil {
 		return nil, fmt.Errorf("hdfs rm argv: %w", err)
 	}
-	return []string{"hdfs", "dfs", "-rm", "-r", "-f", "-skipTrash", dir}, nil
+	return []string{bin, "dfs", "-rm", "-r", "-f", "-skipTrash", dir}, nil
 }
 
-// DistCpArgv builds `hadoop distcp src dst`.
-func DistCpArgv(src, dst string) ([]string, error) {
+// DistCpArgv builds `hadoop distcp src dst` (bin: the hadoop launcher, hbase.hadoopCommand).
+func DistCpArgv(bin, src, dst string) ([]string, error) {
+	if err := ValidateProgram(bin); err != nil {
+		return nil, fmt.Errorf("distcp argv: %w", err)
+	}
 	if err := ValidatePath(src); err != nil {
 		return nil, fmt.Errorf("distcp argv: src: %w", err)
 	}
 	if err := ValidatePath(dst); err != nil {
 		return nil, fmt.Errorf("distcp argv: dst: %w", err)
 	}
-	return []string{"hadoop", "distcp", src, dst}, nil
+	return []string{bin, "distcp", src, dst}, nil
 }
 
 // S3DistCpArgv builds `s3-dist-cp --src=src --dest=dst` (EMR's copier; the option=value

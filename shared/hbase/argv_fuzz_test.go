@@ -6,7 +6,7 @@ import (
 )
 
 // Whatever the inputs, an argv ExportArgv or ImportArgv builds is one word per input:
-// the program first, the table and folder as given, no word with a NUL or line break,
+// the program first, the table and folder as given (a local folder as file:///path), no word with a NUL or line break,
 // no input word taken as an option.
 func FuzzExportImportArgv(f *testing.F) {
 	f.Add("hbase", "atlas_janus", "hdfs://nn:8020/backup/x", 3, int64(0), int64(0))
@@ -18,7 +18,7 @@ func FuzzExportImportArgv(f *testing.F) {
 		if err == nil {
 			checkFuzzArgv(t, argv, bin)
 			i := indexOf(argv, table)
-			if i < 0 || i+1 >= len(argv) || argv[i+1] != dir {
+			if i < 0 || i+1 >= len(argv) || argv[i+1] != HadoopPath(dir) {
 				t.Fatalf("export argv %q lacks table %q then dir %q", argv, table, dir)
 			}
 			if ValidateTable(table) != nil || ValidatePath(dir) != nil || ValidateProgram(bin) != nil {
@@ -28,7 +28,7 @@ func FuzzExportImportArgv(f *testing.F) {
 		argv, err = ImportArgv(bin, table, dir)
 		if err == nil {
 			checkFuzzArgv(t, argv, bin)
-			if argv[len(argv)-2] != table || argv[len(argv)-1] != dir {
+			if argv[len(argv)-2] != table || argv[len(argv)-1] != HadoopPath(dir) {
 				t.Fatalf("import argv %q", argv)
 			}
 		}

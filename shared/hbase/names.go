@@ -87,6 +87,17 @@ func ValidatePath(p string) error {
 	return nil
 }
 
+// HadoopPath is how a location checked by ValidatePath is given to a Hadoop tool: a
+// local path as file:///path, since this tool reads and writes it on the local disk and
+// a cluster's default file system (fs.defaultFS) is HDFS, where a bare /path would
+// resolve; hdfs://, s3:// and s3a:// locations as they are.
+func HadoopPath(p string) string {
+	if strings.HasPrefix(p, "/") {
+		return "file://" + p
+	}
+	return p
+}
+
 var (
 	ownerPartRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,31}$`)
 	classNameRe = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)+$`)

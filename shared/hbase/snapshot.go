@@ -218,9 +218,9 @@ func ExportSnapshotArgv(bin string, o ExportSnapshotOptions) ([]string, error) {
 		if err := ValidatePath(o.CopyFrom); err != nil {
 			return nil, fmt.Errorf("exportsnapshot argv: copy-from: %w", err)
 		}
-		argv = append(argv, "-copy-from", o.CopyFrom)
+		argv = append(argv, "-copy-from", HadoopPath(o.CopyFrom))
 	}
-	argv = append(argv, "-copy-to", o.CopyTo)
+	argv = append(argv, "-copy-to", HadoopPath(o.CopyTo))
 	if o.Target != "" {
 		if err := ValidateSnapshot(o.Target); err != nil {
 			return nil, fmt.Errorf("exportsnapshot argv: target: %w", err)

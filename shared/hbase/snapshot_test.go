@@ -73,10 +73,10 @@ func TestExportSnapshotArgv(t *testing.T) {
 		want []string
 	}{
 		{"backup", ExportSnapshotOptions{Snapshot: "s1", CopyTo: "/exports/id/t", Mappers: 4},
-			[]string{"hbase", ExportSnapshotClass, "-snapshot", "s1", "-copy-to", "/exports/id/t", "-mappers", "4"}},
+			[]string{"hbase", ExportSnapshotClass, "-snapshot", "s1", "-copy-to", "file:///exports/id/t", "-mappers", "4"}},
 		{"restore into hdfs", ExportSnapshotOptions{Snapshot: "s1", CopyFrom: "/stage/t", CopyTo: "hdfs:///apps/hbase/data", Target: "r1",
 			Mappers: 2, Bandwidth: 50, NoChecksumVerify: true, Owner: "hbase:hadoop"},
-			[]string{"hbase", ExportSnapshotClass, "-snapshot", "s1", "-copy-from", "/stage/t", "-copy-to", "hdfs:///apps/hbase/data",
+			[]string{"hbase", ExportSnapshotClass, "-snapshot", "s1", "-copy-from", "file:///stage/t", "-copy-to", "hdfs:///apps/hbase/data",
 				"-target", "r1", "-mappers", "2", "-bandwidth", "50", "-no-checksum-verify", "-chuser", "hbase", "-chgroup", "hadoop"}},
 	}
 	for _, tt := range tests {

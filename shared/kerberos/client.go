@@ -49,7 +49,9 @@ func NewClient(principal string, kt *keytab.Keytab, cfg *config.Config) (*client
 	}
 	cl := client.NewWithKeytab(name, realm, kt, cfg, client.DisablePAFXFAST(true))
 	if err := cl.Login(); err != nil {
-		return nil, classified("login", full, "", err)
+		e := classified("login", full, "", err)
+		e.Advice = Advise(err, full, keyVersions(kt, name, realm))
+		return nil, e
 	}
 	return cl, nil
 }

@@ -35,6 +35,8 @@ type Error struct {
 	SPN       string // service principal, for Op "spnego"
 	Kind      error  // classification sentinel, may be nil
 	Err       error  // underlying gokrb5 error
+	// Advice says what the operator does about it (Advise), or is empty.
+	Advice string
 }
 
 func (e *Error) Error() string {
@@ -56,6 +58,10 @@ func (e *Error) Error() string {
 	if e.Err != nil {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
+	}
+	if e.Advice != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Advice)
 	}
 	return b.String()
 }
@@ -92,6 +98,7 @@ var (
 		"KRB_AP_ERR_BAD_INTEGRITY",
 		"KDC_ERR_CLIENT_REVOKED",
 		"KDC_ERR_KEY_EXPIRED",
+		"KDC_ERR_NAME_EXP",
 		"KDC_ERR_ETYPE_NOSUPP",
 		"client password/keytab incorrect",
 		"error decrypting AS_REP",
@@ -151,6 +158,42 @@ func containsAny(s string, subs []string) bool {
 	return false
 }
 
-func classified(op, principal, spn string, err error) error {
-	return &Error{Op: op, Principal: principal, SPN: spn, Kind: Classify(err), Err: err}
+func classified(op, principal, spn string, err error) *Error {
+	e := &Error{Op: op, Principal: principal, SPN: spn, Kind: Classify(err), Err: err}
+	e.Advice = Advise(err, principal, "")
+	return e
+}
+
+// Advise says what an operator does about a Kerberos failure whose cause the KDC named
+// (gokrb5's text of its KRB error; MIT kinit's message for the same codes), or "" when it
+// has no advice. principal is the client; keys describes the keytab's key versions for
+// it ("kvno 3"), when known.
+func Advise(err error, principal, keys string) string {
+	if err == nil {
+		return ""
+	}
+	msg := err.Error()
+	who := principal
+	if who == "" {
+		who = "the principal"
+	}
+	inKeytab := "the keytab's key"
+	if keys != "" {
+		inKeytab += " (" + keys + ")"
+	}
+	switch {
+	case containsAny(msg, []string{"KRB_AP_ERR_SKEW", "Clock skew too great"}):
+		return "this host's clock and the KDC's (or the service's) differ by more than Kerberos allows (clockskew, 5 minutes by default): sync the clocks (NTP/chrony) and run again"
+	case containsAny(msg, []string{"KDC_ERR_KEY_EXPIRED", "Password has expired"}):
+		return "the password (key) of " + who + " has expired in the KDC: renew it there (MIT: kadmin modprinc -pwexpire never, or cpw -randkey and a new keytab; AD: reset the account's password and export a new keytab), then run again"
+	case containsAny(msg, []string{"KDC_ERR_NAME_EXP", "Client's entry in database has expired"}):
+		return who + " has expired in the KDC (its principal/account expiry): extend it (MIT: kadmin modprinc -expire never; AD: the account's expiry date), then run again"
+	case containsAny(msg, []string{"KDC_ERR_CLIENT_REVOKED", "Client's credentials have been revoked"}):
+		return who + " is disabled or locked out in the KDC: enable or unlock it, then run again"
+	case containsAny(msg, []string{"KDC_ERR_C_PRINCIPAL_UNKNOWN", "not found in Kerberos database"}):
+		return "the KDC does not know " + who + ": check the configured principal and realm"
+	case containsAny(msg, []string{"KDC_ERR_PREAUTH_FAILED", "KRB_AP_ERR_BAD_INTEGRITY", "error decrypting AS_REP", "error decrypting EncPart of AS_REP", "Preauthentication failed", "Password incorrect"}):
+		return inKeytab + " for " + who + " is not the key the KDC holds: the key was rotated (a new kvno: ktadd, cpw, Ambari's regenerate keytabs) or this is another principal's keytab; install the current keytab and run again"
+	}
+	return ""
 }

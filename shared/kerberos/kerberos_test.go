@@ -472,3 +472,30 @@ func TestTransportErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestAdvise(t *testing.T) {
+	tests := []struct {
+		name, msg, want string
+	}{
+		{name: "rotated key (gokrb5)", msg: "KRB Error: (24) KDC_ERR_PREAUTH_FAILED Pre-authentication information was invalid", want: "(kvno 2) for bob@R is not the key the KDC holds: the key was rotated"},
+		{name: "rotated key (MIT kinit)", msg: "kinit: Preauthentication failed while getting initial credentials", want: "the key was rotated"},
+		{name: "password expired", msg: "KRB Error: (23) KDC_ERR_KEY_EXPIRED Password has expired - change password to reset", want: "has expired in the KDC: renew it there"},
+		{name: "principal expired (MIT kinit)", msg: "kinit: Client's entry in database has expired while getting initial credentials", want: "bob@R has expired in the KDC (its principal/account expiry)"},
+		{name: "skew", msg: "KRB Error: (37) KRB_AP_ERR_SKEW Clock skew too great", want: "sync the clocks"},
+		{name: "skew (MIT kinit)", msg: "kinit: Clock skew too great while getting initial credentials", want: "sync the clocks"},
+		{name: "revoked", msg: "KRB Error: (18) KDC_ERR_CLIENT_REVOKED Clients credentials have been revoked", want: "disabled or locked out"},
+		{name: "unknown client", msg: "KRB Error: (6) KDC_ERR_C_PRINCIPAL_UNKNOWN Client not found in Kerberos database", want: "does not know bob@R"},
+		{name: "unreachable: no advice beyond the reason", msg: "AS Exchange Error: failed sending AS_REQ to KDC: connection refused", want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Advise(errors.New(tt.msg), "bob@R", "kvno 2")
+			if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+				t.Fatalf("Advise(%q) = %q, want it to say %q", tt.msg, got, tt.want)
+			}
+		})
+	}
+	if got := Advise(nil, "bob@R", ""); got != "" {
+		t.Fatalf("Advise(nil) = %q", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/jcmturner/gokrb5/v8/keytab"
@@ -77,4 +78,21 @@ func hasPrincipal(kt *keytab.Keytab, user, realm string) bool {
 		}
 	}
 	return false
+}
+
+// keyVersions describes the key versions a keytab holds for user@realm ("kvno 3",
+// "kvno 2, 3"), for a message that the KDC's key differs; never key material.
+func keyVersions(kt *keytab.Keytab, user, realm string) string {
+	var vs []string
+	seen := map[uint32]bool{}
+	for _, e := range kt.Entries {
+		if e.Principal.Realm == realm && strings.Join(e.Principal.Components, "/") == user && !seen[e.KVNO] {
+			seen[e.KVNO] = true
+			vs = append(vs, strconv.FormatUint(uint64(e.KVNO), 10))
+		}
+	}
+	if len(vs) == 0 {
+		return ""
+	}
+	return "kvno " + strings.Join(vs, ", ")
 }

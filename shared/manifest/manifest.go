@@ -48,7 +48,10 @@ type Manifest struct {
 	Atlas *atlas.Record `json:"atlas,omitempty"`
 	// Hooks: what the preBackup and postBackup hooks did.
 	Hooks []hooks.Result `json:"hooks,omitempty"`
-	Tool  Tool           `json:"tool"`
+	// ToolRead: the bytes the tool read for the whole backup, the sum of its parts'
+	// (nil in older manifests).
+	ToolRead *ToolRead `json:"toolRead,omitempty"`
+	Tool     Tool      `json:"tool"`
 }
 
 // Trigger records what started the backup.
@@ -130,6 +133,8 @@ type Table struct {
 	Counters map[string]int64   `json:"counters,omitempty"`
 	Objects  []store.ObjectInfo `json:"objects"`
 	Bytes    int64              `json:"bytes"`
+	// ToolRead: what the tool itself read to take the table (nil in older manifests).
+	ToolRead *ToolRead `json:"toolRead,omitempty"`
 }
 
 // IsSnapshot reports whether the table was taken with the snapshot method.
@@ -203,6 +208,9 @@ type Collection struct {
 	DigestBeforeDocs int64              `json:"digestBeforeDocs,omitempty"`
 	Objects          []store.ObjectInfo `json:"objects"`
 	Bytes            int64              `json:"bytes"`
+	// ToolRead: what the tool itself read to take the collection (nil in older
+	// manifests).
+	ToolRead *ToolRead `json:"toolRead,omitempty"`
 }
 
 // ChangedDuringBackup reports whether the digests read before and after the
@@ -225,6 +233,61 @@ type Config struct {
 	Size   int64          `json:"size"`
 	Dir    string         `json:"dir"`
 	Files  []archive.File `json:"files"`
+	// ToolRead: what the tool itself read to archive the folder (nil in older
+	// manifests).
+	ToolRead *ToolRead `json:"toolRead,omitempty"`
+}
+
+// ToolRead counts the bytes the tool itself (the CLI or a function, not the cluster)
+// read to take a part, by source: objects read back from the store, local files read
+// to ship them (an export or snapshot folder, a Solr backup folder on a mounted share,
+// the config folder), and answers read from Solr (document digests). Each byte is
+// counted once, where it was read.
+type ToolRead struct {
+	Store int64 `json:"store"`
+	Files int64 `json:"files"`
+	Solr  int64 `json:"solr"`
+}
+
+// Total is the sum over the sources.
+func (r *ToolRead) Total() int64 {
+	if r == nil {
+		return 0
+	}
+	return r.Store + r.Files + r.Solr
+}
+
+// Add adds o (nil: nothing) into r.
+func (r *ToolRead) Add(o *ToolRead) {
+	if o == nil {
+		return
+	}
+	r.Store += o.Store
+	r.Files += o.Files
+	r.Solr += o.Solr
+}
+
+// SumToolRead adds up what every part of m records (nil when none records it: a
+// manifest written before the count was kept).
+func (m *Manifest) SumToolRead() *ToolRead {
+	var sum ToolRead
+	found := false
+	for _, t := range m.HBase {
+		found = found || t.ToolRead != nil
+		sum.Add(t.ToolRead)
+	}
+	for _, c := range m.Solr {
+		found = found || c.ToolRead != nil
+		sum.Add(c.ToolRead)
+	}
+	if m.Config != nil && m.Config.ToolRead != nil {
+		found = true
+		sum.Add(m.Config.ToolRead)
+	}
+	if !found {
+		return nil
+	}
+	return &sum
 }
 
 // Tool records what wrote the manifest.

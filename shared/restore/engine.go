@@ -2,8 +2,6 @@ package restore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/atlas-backup/atlas-backup/shared/engine"
 	"github.com/atlas-backup/atlas-backup/shared/hbase"
+	"github.com/atlas-backup/atlas-backup/shared/manifest"
 	"github.com/atlas-backup/atlas-backup/shared/runner"
 	"github.com/atlas-backup/atlas-backup/shared/solr"
 )
@@ -142,12 +141,7 @@ func BeforeTouching(err error) bool {
 }
 
 // NewRestoreID makes an id that sorts by time: r20261125T151200Z-a1b2c3.
-func NewRestoreID(now time.Time) string {
-	var b [3]byte
-	sum := sha256.Sum256([]byte(now.String() + fmt.Sprint(time.Now().UnixNano())))
-	copy(b[:], sum[:3])
-	return "r" + now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
-}
+func NewRestoreID(now time.Time) string { return "r" + manifest.TimeID(now) }
 
 // job builds a job: kinit as the hbase principal, with this restore's ticket cache,
 // then steps.

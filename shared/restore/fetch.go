@@ -81,14 +81,14 @@ func (e *Engine) distCpIn(prefix, dir string) ([][]string, error) {
 	if !strings.HasPrefix(src, "s3://") {
 		return nil, fmt.Errorf("export dir %s is on the cluster: the cluster copies from the store, which must be s3:// for that, got %s", dir, src)
 	}
-	rm, err1 := hbase.HDFSRemoveArgv(dir)
-	mk, err2 := hbase.HDFSMkdirArgv(dir[:strings.LastIndex(dir, "/")])
+	rm, err1 := hbase.HDFSRemoveArgv(e.Cfg.HBase.HDFSCommand, dir)
+	mk, err2 := hbase.HDFSMkdirArgv(e.Cfg.HBase.HDFSCommand, dir[:strings.LastIndex(dir, "/")])
 	var cp []string
 	var err3 error
 	if e.Cfg.HBase.Runner.Type == config.RunnerEMR {
 		cp, err3 = hbase.S3DistCpArgv(src, dir)
 	} else {
-		cp, err3 = hbase.DistCpArgv("s3a://"+strings.TrimPrefix(src, "s3://"), dir)
+		cp, err3 = hbase.DistCpArgv(e.Cfg.HBase.HadoopCommand, "s3a://"+strings.TrimPrefix(src, "s3://"), dir)
 	}
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return nil, err
@@ -230,7 +230,7 @@ func (e *Engine) RemoveStaging(ctx context.Context, p *Plan) {
 	if len(remote) > 0 {
 		var steps [][]string
 		for _, d := range remote {
-			if rm, err := hbase.HDFSRemoveArgv(d); err == nil {
+			if rm, err := hbase.HDFSRemoveArgv(e.Cfg.HBase.HDFSCommand, d); err == nil {
 				steps = append(steps, rm)
 			}
 		}

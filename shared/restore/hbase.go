@@ -118,7 +118,7 @@ func (e *Engine) CheckSubmit(ctx context.Context, p *Plan, t TablePlan, imported
 		}
 		steps = [][]string{argv}
 	} else {
-		rm, err1 := hbase.HDFSRemoveArgv(t.CheckDir)
+		rm, err1 := hbase.HDFSRemoveArgv(e.Cfg.HBase.HDFSCommand, t.CheckDir)
 		out, err2 := e.distCpOut(p, t)
 		if err := errors.Join(err1, err2); err != nil {
 			return "", &CheckFailed{Err: err}
@@ -156,7 +156,7 @@ func (e *Engine) distCpOut(p *Plan, t TablePlan) ([]string, error) {
 	if e.Cfg.HBase.Runner.Type == config.RunnerEMR {
 		return hbase.S3DistCpArgv(t.CheckDir, dst)
 	}
-	return hbase.DistCpArgv(t.CheckDir, "s3a://"+strings.TrimPrefix(dst, "s3://"))
+	return hbase.DistCpArgv(e.Cfg.HBase.HadoopCommand, t.CheckDir, "s3a://"+strings.TrimPrefix(dst, "s3://"))
 }
 
 // CheckTable reads the check export of the restored table and compares its rows, cells

@@ -49,7 +49,7 @@ func TestSnapshotRestorePlan(t *testing.T) {
 		t.Fatalf("steps: %q", steps)
 	}
 	cp := strings.Join(steps[0][6:], " ")
-	want := "hbase " + hbase.ExportSnapshotClass + " -snapshot " + tp.Snapshot + " -copy-from " + tp.StageDir + " -copy-to /hbase/root -target " + tp.ClusterSnapshot + " -mappers 4"
+	want := "hbase " + hbase.ExportSnapshotClass + " -snapshot " + tp.Snapshot + " -copy-from file://" + tp.StageDir + " -copy-to file:///hbase/root -target " + tp.ClusterSnapshot + " -mappers 4"
 	if cp != want {
 		t.Errorf("copy:\n%s\nwant\n%s", cp, want)
 	}

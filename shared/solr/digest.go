@@ -34,6 +34,9 @@ type DocDigest struct {
 	Docs int64 `json:"docs"`
 	// Digest is "docsum-sha256:" and 64 hex digits (see Digest).
 	Digest string `json:"digest"`
+	// ReadBytes is the size of the answers read to make it (what the reader took from
+	// Solr).
+	ReadBytes int64 `json:"readBytes,omitempty"`
 }
 
 // Digest reads every document of a collection and returns their number and an
@@ -69,6 +72,7 @@ func (c *Client) DigestByKey(ctx context.Context, collection, uniqueKey string) 
 	var (
 		sum    DocSum
 		docs   int64
+		read   int64
 		cursor       = "*"
 		found  int64 = -1
 	)
@@ -81,6 +85,7 @@ func (c *Client) DigestByKey(ctx context.Context, collection, uniqueKey string) 
 		if err != nil {
 			return DocDigest{}, fmt.Errorf("solr digest %s: %w", collection, err)
 		}
+		read += int64(len(a.body))
 		pg, err := parseDigestPage(a.body)
 		if err != nil {
 			return DocDigest{}, fmt.Errorf("solr digest %s at %s: %w", collection, a.node, err)
@@ -110,7 +115,7 @@ func (c *Client) DigestByKey(ctx context.Context, collection, uniqueKey string) 
 	if found >= 0 && found != docs {
 		return DocDigest{}, fmt.Errorf("solr digest %s: read %d documents, numFound said %d (the collection changed while it was read)", collection, docs, found)
 	}
-	return DocDigest{Docs: docs, Digest: sum.String()}, nil
+	return DocDigest{Docs: docs, Digest: sum.String(), ReadBytes: read}, nil
 }
 
 // DigestParams builds one page of Digest's read: q=*:*, sort=<uniqueKey> asc, fl=*,

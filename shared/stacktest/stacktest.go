@@ -5,11 +5,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -271,4 +273,24 @@ func Section(t testing.TB, m map[string]any, key string) map[string]any {
 		t.Fatalf("config has no %s section", key)
 	}
 	return s
+}
+
+// Kadmin runs one kadmin.local query (addprinc, ktadd, modprinc ...) on the stack's KDC
+// database (scripts/stack.d/kdc: krb5.conf and kdc.conf side by side, realm
+// STACK_REALM) and returns its output; a failure fails the test. The query is one argv
+// element, never a shell string.
+func Kadmin(t testing.TB, query string) string {
+	t.Helper()
+	env := Require(t, "KRB5_CONFIG", "STACK_REALM")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "kadmin.local", "-r", env["STACK_REALM"], "-q", query)
+	cmd.Env = append(os.Environ(), "KRB5_CONFIG="+env["KRB5_CONFIG"],
+		"KRB5_KDC_PROFILE="+filepath.Join(filepath.Dir(env["KRB5_CONFIG"]), "kdc.conf"))
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.Contains(string(out), " while ") { // kadmin.local exits 0 on "addprinc: ... while creating ..."
+
+		t.Fatalf("kadmin.local -q %q: %v\n%s", query, err, out)
+	}
+	return string(out)
 }

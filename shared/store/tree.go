@@ -68,6 +68,33 @@ func folderPrefix(p string) string {
 // symlinked folder, and anything that is not a regular file or folder are
 // refused before anything is uploaded. Empty folders are not represented.
 func PutTree(ctx context.Context, st Store, localDir, keyPrefix string, concurrency int, progress func(ObjectInfo)) ([]ObjectInfo, error) {
+	return PutTreeWith(ctx, st, localDir, keyPrefix, TreeOptions{Concurrency: concurrency, Progress: progress})
+}
+
+// Observer receives one file's bytes while PutTreeWith uploads it (the one read of
+// the file feeds both), then Finish with the upload's error (nil when it stored the
+// object); a non-nil error from Finish fails the tree.
+type Observer interface {
+	io.Writer
+	Finish(uploadErr error) error
+}
+
+// TreeOptions tunes PutTreeWith.
+type TreeOptions struct {
+	// Concurrency: at most this many files at once (below 1: one).
+	Concurrency int
+	// Progress, if not nil, is called once per stored object, never concurrently.
+	Progress func(ObjectInfo)
+	// Observe, if not nil, is asked once per file (its path relative to the folder,
+	// '/'-separated) for an Observer of its bytes; nil means none. It is called from
+	// the uploads, up to Concurrency at once.
+	Observe func(rel string) Observer
+}
+
+// PutTreeWith is PutTree with options: an Observer per file sees the bytes as they are
+// uploaded, so a file that must be both checksummed and parsed is read once.
+func PutTreeWith(ctx context.Context, st Store, localDir, keyPrefix string, o TreeOptions) ([]ObjectInfo, error) {
+	concurrency, progress := o.Concurrency, o.Progress
 	root, err := filepath.EvalSymlinks(localDir)
 	if err != nil {
 		return nil, fmt.Errorf("put tree %s: %w", localDir, err)
@@ -77,7 +104,7 @@ func PutTree(ctx context.Context, st Store, localDir, keyPrefix string, concurre
 	}
 	keyPrefix = folderPrefix(keyPrefix)
 
-	type job struct{ path, key string }
+	type job struct{ path, key, rel string }
 	var jobs []job
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -113,7 +140,7 @@ func PutTree(ctx context.Context, st Store, localDir, keyPrefix string, concurre
 		if err := ValidateKey(key); err != nil {
 			return fmt.Errorf("%s: %w", rel, err)
 		}
-		jobs = append(jobs, job{path: p, key: key})
+		jobs = append(jobs, job{path: p, key: key, rel: filepath.ToSlash(rel)})
 		return nil
 	})
 	if err != nil {
@@ -128,7 +155,21 @@ func PutTree(ctx context.Context, st Store, localDir, keyPrefix string, concurre
 			return fmt.Errorf("put tree: %w", err)
 		}
 		defer f.Close()
-		info, err := st.Put(ctx, jobs[i].key, f)
+		var (
+			r   io.Reader = f
+			obs Observer
+		)
+		if o.Observe != nil {
+			if obs = o.Observe(jobs[i].rel); obs != nil {
+				r = io.TeeReader(f, obs)
+			}
+		}
+		info, err := st.Put(ctx, jobs[i].key, r)
+		if obs != nil {
+			if ferr := obs.Finish(err); ferr != nil && err == nil {
+				return fmt.Errorf("put tree %s: %w", jobs[i].path, ferr)
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("put tree %s: %w", jobs[i].path, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -221,5 +222,64 @@ func TestPutTreeReportsFailure(t *testing.T) {
 	_, err := store.PutTree(context.Background(), st, dir, "p", 2, nil)
 	if err == nil || !strings.Contains(err.Error(), "injected failure") || !strings.Contains(err.Error(), filepath.Join(dir, "b")) {
 		t.Errorf("PutTree err = %v, want the injected failure naming the file", err)
+	}
+}
+
+// recorder is an Observer that keeps what it was fed.
+type recorder struct {
+	b        strings.Builder
+	finished atomic.Bool
+	fail     error
+}
+
+func (r *recorder) Write(p []byte) (int, error) { return r.b.Write(p) }
+func (r *recorder) Finish(err error) error {
+	r.finished.Store(err == nil)
+	return r.fail
+}
+
+// PutTreeWith feeds each observed file's bytes, as uploaded, to its Observer and ends it
+// with the upload's result; an Observer's error fails the tree; unobserved files are
+// uploaded as PutTree does.
+func TestPutTreeWithObserver(t *testing.T) {
+	ctx := context.Background()
+	st := newFileStore(t)
+	src := t.TempDir()
+	files := map[string]string{"part-m-00000": strings.Repeat("row", 10000), "_SUCCESS": "", "sub/part-m-00001": "x"}
+	writeFiles(t, src, files)
+	recs := map[string]*recorder{}
+	var (
+		asked []string
+		mu    sync.Mutex
+	)
+	objs, err := store.PutTreeWith(ctx, st, src, "p/", store.TreeOptions{Concurrency: 2, Observe: func(rel string) store.Observer {
+		mu.Lock() // Observe runs in the uploads, concurrently
+		defer mu.Unlock()
+		asked = append(asked, rel)
+		if !strings.HasPrefix(filepath.Base(rel), "part-") {
+			return nil
+		}
+		r := &recorder{}
+		recs[rel] = r
+		return r
+	}})
+	if err != nil || len(objs) != 3 {
+		t.Fatalf("%v %+v", err, objs)
+	}
+	slices.Sort(asked)
+	if !slices.Equal(asked, []string{"_SUCCESS", "part-m-00000", "sub/part-m-00001"}) {
+		t.Errorf("asked %q", asked)
+	}
+	for rel, r := range recs {
+		if r.b.String() != files[rel] || !r.finished.Load() {
+			t.Errorf("%s: observed %d bytes (finished %v), file has %d", rel, r.b.Len(), r.finished.Load(), len(files[rel]))
+		}
+	}
+	bad := errors.New("parse failed")
+	_, err = store.PutTreeWith(ctx, st, src, "q/", store.TreeOptions{Observe: func(rel string) store.Observer {
+		return &recorder{fail: bad}
+	}})
+	if !errors.Is(err, bad) {
+		t.Errorf("observer error: %v", err)
 	}
 }

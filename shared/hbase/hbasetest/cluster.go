@@ -125,6 +125,12 @@ func (c *Cluster) Status(_ context.Context, h string) (runner.Status, error) {
 }
 
 func (c *Cluster) run(argv []string, out *strings.Builder) (int, error) {
+	// a file:///path location is the local disk, as Hadoop's LocalFileSystem reads it
+	local := make([]string, len(argv))
+	for i, a := range argv {
+		local[i] = strings.TrimPrefix(a, "file://")
+	}
+	argv = local
 	switch {
 	case argv[0] == "kinit":
 		return 0, nil
