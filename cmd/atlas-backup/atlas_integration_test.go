@@ -482,7 +482,7 @@ exec "$REAL" "$@"
 		{"export loses a part file", wrap("hbase-lose", `if [ "$1" = org.apache.hadoop.hbase.mapreduce.Export ] && [ "$2" = atlas_janus ]; then
   "$REAL" "$@" || exit $?
   # the last part file loses its records: only the SequenceFile header (114 bytes) stays
-  out="$3"; f=$(ls "$out"/part-m-* | sort | tail -1); head -c 114 "$f" > "$f.cut" && mv "$f.cut" "$f"; rm -f "$out/.$(basename "$f").crc"; exit 0
+  out="${3#file://}"; f=$(ls "$out"/part-m-* | sort | tail -1); head -c 114 "$f" > "$f.cut" && mv "$f.cut" "$f"; rm -f "$out/.$(basename "$f").crc"; exit 0
 fi
 exec "$REAL" "$@"
 `), "the Export job counted"},
